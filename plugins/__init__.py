@@ -1,0 +1,1 @@
+"""tstconfig's built-in plugins, registered in pyproject.toml like any third party's."""

@@ -1,0 +1,129 @@
+"""The nine assertions of Tstconfig 0.3.
+
+A value is a sequence of tokens, or None when the property is undefined.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tstconfig_core.api import Assertion, Value
+
+
+def _joined(value: Value) -> str:
+    return "" if value is None else " ".join(value)
+
+
+def _shown(value: Value) -> str:
+    return "undefined" if value is None else repr(_joined(value))
+
+
+class AssertEq(Assertion):
+    """The value's tokens equal the arguments: same count, same order."""
+
+    summary = "the value's tokens equal the arguments (assert_eq A...)"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is not None and list(value) == list(args)
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"expected {list(args)!r}, got {'undefined' if value is None else list(value)!r}"
+
+
+class AssertDefined(Assertion):
+    """The property was found."""
+
+    summary = "the property was found"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is not None
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return "the property is undefined"
+
+
+class AssertUndefined(Assertion):
+    """The property was not found."""
+
+    summary = "the property was not found"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is None
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"the property is defined: {_shown(value)}"
+
+
+class AssertEmpty(Assertion):
+    """The joined value is empty; an undefined value counts as empty."""
+
+    summary = "the value is empty or undefined"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return _joined(value) == ""
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"the value is not empty: {_shown(value)}"
+
+
+class AssertNotEmpty(Assertion):
+    """The joined value is not empty (undefined fails)."""
+
+    summary = "the value is defined and not empty"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return _joined(value) != ""
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"the value is {'undefined' if value is None else 'empty'}"
+
+
+class AssertContains(Assertion):
+    """Every argument is one of the value's tokens (undefined fails)."""
+
+    summary = "every argument is one of the value's tokens"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is not None and set(args) <= set(value)
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        if value is None:
+            return "the property is undefined"
+        missing = [a for a in args if a not in set(value)]
+        return f"missing {missing!r} in {list(value)!r}"
+
+
+class AssertNotContains(Assertion):
+    """No argument is one of the value's tokens (undefined passes)."""
+
+    summary = "no argument is one of the value's tokens"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is None or not set(args) & set(value)
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        found = [a for a in args if a in set(value or ())]
+        return f"found {found!r} in {list(value or ())!r}"
+
+
+class AssertStartsWith(Assertion):
+    """The value joined with spaces starts with the arguments joined likewise."""
+
+    summary = "the space-joined value starts with the space-joined arguments"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is not None and _joined(value).startswith(" ".join(args))
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"{_shown(value)} does not start with {' '.join(args)!r}"
+
+
+class AssertEndsWith(Assertion):
+    """The value joined with spaces ends with the arguments joined likewise."""
+
+    summary = "the space-joined value ends with the space-joined arguments"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is not None and _joined(value).endswith(" ".join(args))
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"{_shown(value)} does not end with {' '.join(args)!r}"

@@ -1,0 +1,21 @@
+"""``parse_mode fixed``: columns at fixed character offsets."""
+from __future__ import annotations
+
+from tstconfig_core.api import ParseOptions, Parser, PluginError, Row
+
+
+class FixedParser(Parser):
+    """Column i runs from positions[i] to positions[i+1]; the last to the line's end.
+
+    Each column is trimmed; a short line reads as far as it goes and its
+    missing columns are empty.
+    """
+
+    summary = "columns at fixed character offsets (positions P...)"
+
+    def parse_line(self, line: str, options: ParseOptions) -> Row:
+        positions = options.positions
+        if not positions:
+            raise PluginError("parse_mode fixed needs 'positions P...' (the column start offsets)")
+        ends = (*positions[1:], None)
+        return [line[start:end].strip() for start, end in zip(positions, ends)]

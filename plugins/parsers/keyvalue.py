@@ -1,0 +1,27 @@
+"""``parse_mode keyvalue``: ``KEY<sep>VALUES``, the values tokenized."""
+from __future__ import annotations
+
+from tstconfig_core.api import ParseOptions, Parser, Row
+from tstconfig_core.tokens import tokenize
+
+
+class KeyValueParser(Parser):
+    """The key is the trimmed text before the first key_separator; the rest is tokenized.
+
+    A line without the separator is a key with no values when
+    key_separator_optional is true, and is dropped otherwise.
+    """
+
+    summary = "KEY<key_separator>VALUES; the values split as in tokenized mode"
+
+    def parse_line(self, line: str, options: ParseOptions) -> Row | None:
+        sep = options.key_separator
+        if sep and sep in line:
+            key, _, rest = line.partition(sep)
+        elif options.key_separator_optional:
+            key, rest = line, ""
+        else:
+            return None
+        values = tokenize(rest.strip(), options.separator, options.quote_char,
+                          keep_empty=not options.ignore_empty_tokens)
+        return [key.strip(), *values]

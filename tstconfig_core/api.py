@@ -1,0 +1,142 @@
+"""The plugin API: one small contract per entry-point group.
+
+Every built-in plugin implements these exactly as a third-party package would.
+A plugin reports a problem a person caused (a bad argument, unusable data) by
+raising :class:`PluginError`; the core turns it into ``FILE:LINE: message``
+located at the directive being run, and the run goes on.
+
+==========================  ==========================  ===============================
+entry-point group           name                        contract
+==========================  ==========================  ===============================
+``tstconfig.sources``       the directive (``file``)    :class:`Source`
+``tstconfig.parsers``       the ``parse_mode`` value    :class:`Parser`
+``tstconfig.syntaxes``      the ``syntax`` value        :class:`Syntax`
+``tstconfig.assertions``    the directive (``assert_eq``) :class:`Assertion`
+``tstconfig.reporters``     the ``--reporter`` name     :class:`Reporter`
+==========================  ==========================  ===============================
+
+An entry point may name a class (instantiated once, with no arguments) or a
+ready instance.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, TextIO
+
+from tstconfig_core.options import ParseOptions
+
+if TYPE_CHECKING:
+    from tstconfig_core.model import Event
+
+__all__ = [
+    "API_VERSION", "Assertion", "OptionConverter", "ParseOptions", "Parser",
+    "PluginError", "Reporter", "Row", "Source", "SourceData", "SourceRequest",
+    "Syntax", "Value",
+]
+
+#: Bumped on any incompatible change to the contracts below.
+API_VERSION = "1.0"
+
+#: A parsed row: its columns, in order.
+Row = Sequence[str]
+#: The current value: its tokens, or ``None`` when the property is undefined.
+Value = Sequence[str] | None
+#: Turns a directive's arguments into an option value; raises PluginError.
+OptionConverter = Callable[[Sequence[str]], object]
+
+
+class PluginError(Exception):
+    """A problem a person can fix; reported as ``FILE:LINE: message``."""
+
+
+@dataclass(frozen=True)
+class SourceRequest:
+    """What the core asks of a source: the directive's arguments and limits."""
+
+    args: tuple[str, ...]
+    timeout: float
+    """Seconds the source may take (commands are killed past it)."""
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """What a source returns: its text as lines, without line ends."""
+
+    lines: Sequence[str]
+    exit_status: int | None = None
+    """A command's exit code; ``None`` for sources that have none."""
+    warnings: tuple[str, ...] = ()
+    """Things worth showing that are not errors (a command's standard error)."""
+
+
+class Source(ABC):
+    """Reads the text a block checks. Registered in ``tstconfig.sources``."""
+
+    summary: ClassVar[str] = ""
+    #: The label of the report's source line (``File``, ``Command``).
+    label: ClassVar[str] = "Source"
+
+    @abstractmethod
+    def read(self, request: SourceRequest) -> SourceData:
+        """Return the lines; raise PluginError when there is nothing to read."""
+
+
+class Parser(ABC):
+    """Turns one data line into a row. Registered in ``tstconfig.parsers``.
+
+    The core has already dropped skipped, blank and comment lines and section
+    headers and footers; the parser sees only lines that may become rows.
+    """
+
+    summary: ClassVar[str] = ""
+    #: Extra option directives this parser accepts, keyword -> converter.
+    #: Their values are in ``options.extra[keyword]``.
+    options: ClassVar[Mapping[str, OptionConverter]] = {}
+
+    @abstractmethod
+    def parse_line(self, line: str, options: ParseOptions) -> Row | None:
+        """Return the row's columns, or ``None`` to drop the line."""
+
+
+class Syntax(ABC):
+    """A named preset of parse options. Registered in ``tstconfig.syntaxes``."""
+
+    summary: ClassVar[str] = ""
+
+    @abstractmethod
+    def settings(self) -> Mapping[str, object]:
+        """Option name -> value, as :class:`ParseOptions` field names."""
+
+
+class Assertion(ABC):
+    """A check on the current value. Registered in ``tstconfig.assertions``."""
+
+    summary: ClassVar[str] = ""
+
+    @abstractmethod
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        """True when the value passes; raise PluginError for bad arguments."""
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        """A one-line reason for a failure, for reports that show one."""
+        shown = "undefined" if value is None else repr(" ".join(value))
+        return f"value {shown} does not satisfy {' '.join(args) or 'the assertion'}"
+
+
+class Reporter(ABC):
+    """Renders the run's events. Registered in ``tstconfig.reporters``.
+
+    A reporter writes only to the stream it is given, sees every event in
+    order, and never calls another reporter.
+    """
+
+    summary: ClassVar[str] = ""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    @abstractmethod
+    def handle(self, event: Event) -> None:
+        """Take one event (see :mod:`tstconfig_core.model`)."""

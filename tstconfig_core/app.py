@@ -1,0 +1,77 @@
+"""One run: definition files in, events out to every reporter, an exit status back."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+from tstconfig_core import __version__
+from tstconfig_core.api import Reporter
+from tstconfig_core.definition import STDIN_NAME, decode
+from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.model import ErrorEvent, Event, RunFinished, RunStarted, Summary
+from tstconfig_core.runner import FileRun
+
+DEFINITION_SUFFIX = ".tstconfig"
+
+
+def expand(paths: Iterable[str]) -> Iterator[str | ErrorEvent]:
+    """Definition files in order: a directory gives its *.tstconfig, recursively, sorted."""
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            yield path
+            continue
+        found = sorted(
+            os.path.join(root, name)
+            for root, _dirs, names in os.walk(path)
+            for name in names if name.endswith(DEFINITION_SUFFIX))
+        if not found:
+            yield ErrorEvent(path, None, f"no *{DEFINITION_SUFFIX} files in directory")
+        yield from found
+
+
+def read_definition(path: str) -> tuple[str, str]:
+    """(name, text) of a definition file; '-' is standard input. Raises OSError."""
+    if path == "-":
+        return STDIN_NAME, decode(sys.stdin.buffer.read())
+    with open(path, "rb") as fh:
+        return path, decode(fh.read())
+
+
+class Run:
+    """Feeds every event to the summary and to each reporter, in order."""
+
+    def __init__(self, reporters: Sequence[Reporter], timeout: float, debug: bool = False,
+                 registry: PluginRegistry | None = None) -> None:
+        self.reporters = reporters
+        self.timeout = timeout
+        self.debug = debug
+        self.registry = registry or PluginRegistry()
+        self.summary = Summary()
+
+    def emit(self, event: Event) -> None:
+        self.summary.count(event)
+        for reporter in self.reporters:
+            reporter.handle(event)
+
+    def execute(self, paths: Sequence[str]) -> int:
+        start = time.time()
+        self.emit(RunStarted(__version__, os.uname().nodename, start))
+        interrupted = False
+        try:
+            for item in expand(paths):
+                if isinstance(item, ErrorEvent):
+                    self.emit(item)
+                    continue
+                try:
+                    name, text = read_definition(item)
+                except OSError as exc:
+                    self.emit(ErrorEvent(item, None, f"cannot read definition file: "
+                                                     f"{exc.strerror or exc}"))
+                    continue
+                FileRun(self.registry, self.emit, self.timeout, self.debug).run(text, name)
+        except KeyboardInterrupt:
+            interrupted = True
+        self.emit(RunFinished(self.summary, time.time() - start, interrupted=interrupted))
+        return 130 if interrupted else self.summary.exit_status

@@ -1,0 +1,133 @@
+"""A block: one source, its parse options, and the value being selected.
+
+The block is the one place that holds mutable state. Its text is read once
+and parsed once, on first need; each (section, columns, key count) gets a
+property index built in one pass, so N properties cost one scan, not N.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+
+from tstconfig_core.api import Parser, Row, SourceData
+from tstconfig_core.definition import Directive
+from tstconfig_core.model import SourceRef
+from tstconfig_core.options import ParseOptions
+
+DUPLICATES_POLICIES = ("append", "replace", "ignore")
+
+
+@dataclass
+class Sections:
+    """Rows of the top level and of each named section, in file order."""
+
+    top: list[Row] = field(default_factory=list)
+    named: dict[str, list[Row]] = field(default_factory=dict)
+
+
+def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Sections:
+    """Apply skip/read, comments, blank lines and section patterns; the parser makes rows."""
+    out = Sections()
+    current = out.top
+    stop = None if options.read_lines is None else options.skip_header_lines + options.read_lines
+    comments = options.comment_prefixes()
+    header = options.section_header_pattern
+    footer = options.section_footer_pattern
+    parse_line = parser.parse_line
+    for line in islice(lines, options.skip_header_lines, stop):
+        stripped = line.strip()
+        if not stripped or (comments and stripped.startswith(comments)):
+            continue
+        if footer is not None and footer.fullmatch(line):
+            current = out.top
+            continue
+        if header is not None:
+            match = header.fullmatch(line)
+            if match:
+                current = out.named.setdefault(match.group(1) or "", [])
+                continue
+        row = parse_line(line, options)
+        if row is not None:
+            current.append(row)
+    return out
+
+
+class PropertyIndex:
+    """Rows grouped by their first ``nkeys`` (mapped) columns, built in one pass."""
+
+    def __init__(self, rows: Sequence[Row], columns: tuple[int, ...] | None, nkeys: int) -> None:
+        self.columns = columns
+        self.nkeys = nkeys
+        index: dict[tuple[str, ...], list[Row]] = {}
+        if columns is None:
+            for row in rows:
+                if len(row) >= nkeys:
+                    index.setdefault(tuple(row[:nkeys]), []).append(row)
+        elif nkeys <= len(columns):
+            key_cols = columns[:nkeys]
+            need = max(key_cols, default=-1) + 1
+            for row in rows:
+                if len(row) >= need:
+                    index.setdefault(tuple([row[c] for c in key_cols]), []).append(row)
+        self._index = index
+
+    def _value(self, row: Row) -> list[str]:
+        if self.columns is None:
+            return list(row[self.nkeys:])
+        size = len(row)
+        return [row[c] if c < size else "" for c in self.columns[self.nkeys:]]
+
+    def lookup(self, keys: tuple[str, ...], policy: str) -> tuple[str, ...] | None:
+        """The value of ``keys``: None when no row has them; else per the duplicates policy."""
+        rows = self._index.get(keys)
+        if not rows:
+            return None
+        if policy == "replace":
+            return tuple(self._value(rows[-1]))
+        if policy == "ignore" or len(rows) == 1:
+            return tuple(self._value(rows[0]))
+        value: list[str] = []
+        for row in rows:
+            value.extend(self._value(row))
+        return tuple(value)
+
+
+class BlockBroken(Exception):
+    """The block has no data (its source or parse failed); already reported."""
+
+
+@dataclass
+class Block:
+    """The state of the block being run: set by directives, read by assertions."""
+
+    directive: Directive
+    source_ref: SourceRef
+    timeout: float
+    checks_exit_status: bool
+    assertion_count: int
+    options: ParseOptions = field(default_factory=ParseOptions)
+    parser_name: str = "tokenized"
+    columns: tuple[int, ...] | None = None
+    duplicates_policy: str = "append"
+    section_name: str | None = None
+    selected: list[Row] | None = None  # None: the top level
+    property: tuple[str, ...] | None = None
+    value: tuple[str, ...] | None = None
+    data: SourceData | None = None
+    sections: Sections | None = None
+    broken: bool = False
+    _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
+        default_factory=dict)
+
+    def rows(self) -> list[Row]:
+        assert self.sections is not None
+        return self.sections.top if self.selected is None else self.selected
+
+    def index(self, nkeys: int) -> PropertyIndex:
+        rows = self.rows()
+        key = (id(rows), self.columns, nkeys)
+        found = self._indexes.get(key)
+        if found is None:
+            found = self._indexes[key] = PropertyIndex(rows, self.columns, nkeys)
+        return found

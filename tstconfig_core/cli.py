@@ -1,0 +1,128 @@
+"""The ``tstconfig`` command line."""
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+import click
+
+from tstconfig_core import __version__
+
+EPILOG = """\b
+Examples:
+  tstconfig examples/                      every *.tstconfig below examples/
+  tstconfig checks/sshd.tstconfig          one definition file
+  tstconfig --timeout 10 checks/           commands killed after 10 s
+  tstconfig -r text:report.txt checks/     the report written to a file
+  cat x.tstconfig | tstconfig -            a definition from standard input
+
+\b
+Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage.
+"""
+
+REPORTERS = "tstconfig.reporters"
+
+
+class ReportTarget:
+    """Where one reporter writes: standard output, or a file replaced atomically at the end."""
+
+    def __init__(self, name: str, path: str | None) -> None:
+        self.name = name
+        self.path = path
+        self._tmp: str | None = None
+        self.stream: TextIO = sys.stdout
+
+    def open(self) -> TextIO:
+        if self.path is not None:
+            import tempfile
+            folder = os.path.dirname(os.path.abspath(self.path))
+            fd, self._tmp = tempfile.mkstemp(prefix=".tstconfig-", suffix=".tmp", dir=folder)
+            self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        return self.stream
+
+    def commit(self) -> None:
+        if self._tmp is not None:
+            self.stream.close()
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+
+    def discard(self) -> None:
+        if self._tmp is not None:
+            self.stream.close()
+            os.unlink(self._tmp)
+            self._tmp = None
+
+
+def _targets(specs: tuple[str, ...]) -> list[ReportTarget]:
+    targets = []
+    for spec in specs or ("text",):
+        name, sep, path = spec.partition(":")
+        path = path if sep and path not in ("", "-") else None
+        if path is not None:
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise click.BadParameter(f"{spec}: folder {folder} does not exist",
+                                         param_hint="--reporter")
+            if not os.access(folder, os.W_OK) or os.path.isdir(path):
+                raise click.BadParameter(f"{spec}: cannot write {path}", param_hint="--reporter")
+        targets.append(ReportTarget(name, path))
+    if sum(t.path is None for t in targets) > 1:
+        raise click.BadParameter("at most one reporter may write to standard output",
+                                 param_hint="--reporter")
+    return targets
+
+
+def _load_reporters(registry, targets: list[ReportTarget]) -> list:
+    from tstconfig_core.api import Reporter
+    from tstconfig_core.loader import PluginError
+    classes = []
+    for target in targets:
+        if not registry.has(REPORTERS, target.name):
+            known = ", ".join(registry.names(REPORTERS))
+            raise click.BadParameter(f"unknown reporter {target.name!r}; known: {known}",
+                                     param_hint="--reporter")
+        try:
+            cls = registry.load(REPORTERS, target.name)
+        except PluginError as exc:
+            raise click.BadParameter(str(exc), param_hint="--reporter") from None
+        if not (isinstance(cls, type) and issubclass(cls, Reporter)):
+            raise click.BadParameter(f"reporter {target.name!r} is not a Reporter class",
+                                     param_hint="--reporter")
+        classes.append(cls)
+    return [cls(target.open()) for cls, target in zip(classes, targets)]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.argument("definitions", nargs=-1, metavar="DEFINITION...")
+@click.option("-r", "--reporter", "reporters", multiple=True, metavar="NAME[:PATH]",
+              help="Report format, and a file to write it to (default: text on standard "
+                   "output). Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Seconds a command may run before it is killed.")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+@click.version_option(__version__, "-V", "--version", prog_name="tstconfig",
+                      message="%(prog)s %(version)s")
+@click.pass_context
+def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
+         timeout: float, debug: bool) -> None:
+    """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
+    if not definitions:
+        click.echo(ctx.get_usage(), err=True)
+        click.echo("Error: give at least one DEFINITION (a file, a directory or -).", err=True)
+        ctx.exit(2)
+    from tstconfig_core.app import Run
+    from tstconfig_core.loader import PluginRegistry
+
+    registry = PluginRegistry()
+    targets = _targets(reporters)
+    try:
+        run = Run(_load_reporters(registry, targets), timeout, debug, registry)
+        status = run.execute(definitions)
+    except BaseException:
+        for target in targets:
+            target.discard()
+        raise
+    for target in targets:
+        target.commit()
+    ctx.exit(status)

@@ -1,0 +1,125 @@
+"""Finding and loading plugins through entry points, with stevedore.
+
+Entry points are listed without importing anything (stevedore's cache); a
+plugin module is imported only when a run first uses its name. Loading never
+drops a plugin silently: an import failure or two distributions registering
+the same name raise :class:`PluginLoadError`, which names the entry point and
+its distribution(s) and becomes an error at the definition line that used it.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tstconfig_core.api import PluginError
+
+log = logging.getLogger(__name__)
+
+GROUPS = {
+    "sources": "tstconfig.sources",
+    "parsers": "tstconfig.parsers",
+    "syntaxes": "tstconfig.syntaxes",
+    "assertions": "tstconfig.assertions",
+    "reporters": "tstconfig.reporters",
+}
+
+
+class PluginLoadError(PluginError):
+    """A registered plugin could not be used (import failure, conflict, wrong type)."""
+
+
+def distribution_of(group: str, name: str, value: str) -> str:
+    """``dist VERSION`` of the entry point, looked up only when a message needs it."""
+    from importlib.metadata import entry_points
+    for ep in entry_points(group=group, name=name):
+        if ep.value == value and ep.dist is not None:
+            return f"{ep.dist.name} {ep.dist.version}"
+    return "an unknown distribution"
+
+
+def describe(ep: Any) -> str:
+    """``name = module:attr`` in group (from distribution VERSION)."""
+    return (f"entry point '{ep.name} = {ep.value}' in {ep.group} "
+            f"(distribution {distribution_of(ep.group, ep.name, ep.value)})")
+
+
+class PluginRegistry:
+    """The plugins of every group, loaded on first use and kept."""
+
+    def __init__(self) -> None:
+        self._entry_points: dict[str, list[Any]] = {}
+        self._loaded: dict[tuple[str, str], Any] = {}
+
+    def entry_points(self, group: str) -> list[Any]:
+        """The group's entry points, sorted by name, none imported."""
+        if group not in self._entry_points:
+            from stevedore import NamedExtensionManager
+            manager = NamedExtensionManager(group, names=[])
+            self._entry_points[group] = sorted(manager.list_entry_points(),
+                                               key=lambda ep: (ep.name, ep.value))
+        return self._entry_points[group]
+
+    def names(self, group: str) -> list[str]:
+        return sorted({ep.name for ep in self.entry_points(group)})
+
+    def has(self, group: str, name: str) -> bool:
+        return any(ep.name == name for ep in self.entry_points(group))
+
+    def load(self, group: str, name: str) -> Any:
+        """The object an entry point names (imported now, once)."""
+        key = (group, name)
+        if key not in self._loaded:
+            self._loaded[key] = self._load(group, name)
+        return self._loaded[key]
+
+    def instance(self, group: str, name: str, contract: type) -> Any:
+        """The plugin as an instance of ``contract`` (a class is instantiated once)."""
+        key = (group, name, "instance")
+        if key not in self._loaded:
+            plugin = self.load(group, name)
+            ep = self._single(group, name)
+            try:
+                obj = plugin() if isinstance(plugin, type) else plugin
+            except Exception as exc:
+                raise PluginLoadError(
+                    f"plugin {name!r} could not be created: {type(exc).__name__}: {exc}; "
+                    f"{describe(ep)}") from exc
+            if not isinstance(obj, contract):
+                raise PluginLoadError(
+                    f"plugin {name!r} is not a {contract.__module__}.{contract.__qualname__}; "
+                    f"{describe(ep)}")
+            self._loaded[key] = obj
+        return self._loaded[key]
+
+    def _single(self, group: str, name: str) -> Any:
+        found = [ep for ep in self.entry_points(group) if ep.name == name]
+        if not found:
+            raise KeyError(name)
+        if len(found) > 1:
+            dists = "; ".join(describe(ep) for ep in found)
+            raise PluginLoadError(
+                f"{name!r} is registered by more than one plugin in {group}: {dists}; "
+                "uninstall or disable one of them")
+        return found[0]
+
+    def _load(self, group: str, name: str) -> Any:
+        ep = self._single(group, name)
+        from stevedore import NamedExtensionManager
+        failures: list[BaseException] = []
+
+        def on_failure(_manager: Any, _ep: Any, exc: BaseException) -> None:
+            failures.append(exc)
+
+        def on_conflict(namespace: str, conflicted: str, extensions: list[Any]) -> Any:
+            raise PluginLoadError(f"{conflicted!r} is registered more than once in {namespace}")
+
+        manager = NamedExtensionManager(group, names=[name],
+                                        on_load_failure_callback=on_failure,
+                                        conflict_resolver=on_conflict)
+        if failures:
+            exc = failures[0]
+            raise PluginLoadError(
+                f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}; "
+                f"{describe(ep)}") from exc
+        log.debug("loaded %s from %s", name, ep.value)
+        return manager[name].plugin

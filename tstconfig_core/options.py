@@ -1,0 +1,132 @@
+"""Parse options: the settings that turn a block's lines into rows.
+
+The option directives of the language are a table here (keyword -> field and
+converter), so adding one is adding a row, not a branch.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+
+from tstconfig_core.tokens import WHITESPACE, unescape_java
+
+
+class OptionError(ValueError):
+    """An option directive's arguments are wrong; the message says how."""
+
+
+@dataclass
+class ParseOptions:
+    """The parse options of one block. Reset by every source directive."""
+
+    parse_mode: str | None = None  # None: tokenized
+    skip_header_lines: int = 0
+    read_lines: int | None = None
+    hash_comment_allowed: bool = False
+    slash_comment_allowed: bool = False
+    semicolon_comment_allowed: bool = False
+    separator: str = WHITESPACE
+    ignore_empty_tokens: bool = True
+    quote_char: str | None = '"'
+    key_separator: str | None = None
+    key_separator_optional: bool = False
+    positions: tuple[int, ...] = ()
+    section_header_pattern: re.Pattern[str] | None = None
+    section_footer_pattern: re.Pattern[str] | None = None
+    #: Options declared by a third-party parser (``Parser.options``).
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def comment_prefixes(self) -> tuple[str, ...]:
+        prefixes = (("#", self.hash_comment_allowed), ("//", self.slash_comment_allowed),
+                    (";", self.semicolon_comment_allowed))
+        return tuple(p for p, on in prefixes if on)
+
+
+FIELD_NAMES = frozenset(f.name for f in fields(ParseOptions)) - {"extra"}
+
+
+def _joined(args: Sequence[str]) -> str:
+    return " ".join(args)
+
+
+def to_int(args: Sequence[str], minimum: int = 0) -> int:
+    text = _joined(args)
+    try:
+        number = int(text)
+    except ValueError:
+        raise OptionError(f"not a whole number: {text!r}") from None
+    if number < minimum:
+        raise OptionError(f"must be {minimum} or more, not {number}")
+    return number
+
+
+def _optional_int(args: Sequence[str]) -> int | None:
+    return to_int(args) if args else None
+
+
+def _bool(args: Sequence[str]) -> bool:
+    text = _joined(args).lower()
+    if text not in ("true", "false"):
+        raise OptionError(f"expected true or false, not {_joined(args)!r}")
+    return text == "true"
+
+
+def _separator(args: Sequence[str]) -> str:
+    chars = unescape_java(_joined(args))
+    if not chars:
+        raise OptionError("needs at least one separator character")
+    return chars
+
+
+def _quote_char(args: Sequence[str]) -> str:
+    text = _joined(args)
+    if len(text) != 1:
+        raise OptionError(f"a quote character is one character, not {text!r}")
+    return text
+
+
+def _non_empty(args: Sequence[str]) -> str:
+    text = _joined(args)
+    if not text:
+        raise OptionError("needs an argument")
+    return text
+
+
+def _positions(args: Sequence[str]) -> tuple[int, ...]:
+    if not args:
+        raise OptionError("needs one or more column start offsets")
+    positions = tuple(to_int([a]) for a in args)
+    if list(positions) != sorted(set(positions)):
+        raise OptionError("offsets must be increasing")
+    return positions
+
+
+def compile_regex(args: Sequence[str], min_groups: int = 0) -> re.Pattern[str]:
+    text = _joined(args)
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise OptionError(f"bad regular expression {text!r}: {exc}") from None
+    if pattern.groups < min_groups:
+        raise OptionError(f"regular expression {text!r} needs a group (...) for the name")
+    return pattern
+
+
+#: keyword -> converter of its arguments; the keyword is the ParseOptions field.
+OPTION_DIRECTIVES: dict[str, Callable[[Sequence[str]], object]] = {
+    "parse_mode": _non_empty,
+    "skip_header_lines": to_int,
+    "read_lines": _optional_int,
+    "hash_comment_allowed": _bool,
+    "slash_comment_allowed": _bool,
+    "semicolon_comment_allowed": _bool,
+    "separator": _separator,
+    "ignore_empty_tokens": _bool,
+    "quote_char": _quote_char,
+    "key_separator": _non_empty,
+    "key_separator_optional": _bool,
+    "positions": _positions,
+    "section_header_pattern": lambda args: compile_regex(args, min_groups=1),
+    "section_footer_pattern": compile_regex,
+}

@@ -1,0 +1,382 @@
+"""Running definition files: dispatching each directive to the core or to a plugin.
+
+Keywords are resolved in this order: the core's own directives (the table
+``CORE`` below and the parse options of :mod:`tstconfig_core.options`), then
+``tstconfig.sources``, then ``tstconfig.assertions``, then the option
+directives the block's parser declares. Every problem becomes an ErrorEvent at
+``FILE:LINE`` and the run goes on.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
+from tstconfig_core.block import DUPLICATES_POLICIES, Block, BlockBroken, parse_rows
+from tstconfig_core.definition import Directive, SyntaxProblem, parse_definition
+from tstconfig_core.loader import PluginLoadError, PluginRegistry
+from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
+                                  FileStarted, SourceRef, WarningEvent)
+from tstconfig_core.options import FIELD_NAMES, OPTION_DIRECTIVES, OptionError, to_int
+
+log = logging.getLogger(__name__)
+
+SOURCES = "tstconfig.sources"
+PARSERS = "tstconfig.parsers"
+SYNTAXES = "tstconfig.syntaxes"
+ASSERTIONS = "tstconfig.assertions"
+
+DEFAULT_PARSER = "tokenized"
+MAX_WARNING_LINES = 20
+
+Emit = Callable[[Event], None]
+
+
+class DirectiveError(Exception):
+    """A directive cannot be carried out; the message is for the person who wrote it."""
+
+
+class FileRun:
+    """Runs the directives of one definition file, emitting events."""
+
+    def __init__(self, registry: PluginRegistry, emit: Emit, timeout: float,
+                 debug: bool = False) -> None:
+        self.registry = registry
+        self.emit = emit
+        self.default_timeout = timeout
+        self.debug = debug
+        self.block: Block | None = None
+        self.directives: list[Directive] = []
+        self.core: dict[str, Callable[[Directive], None]] = {
+            "section": self._section,
+            "columns": self._columns,
+            "property": self._property,
+            "section_size": self._section_size,
+            "exit_status": self._exit_status,
+            "duplicates_policy": self._duplicates_policy,
+            "timeout": self._timeout,
+            "syntax": self._syntax,
+            "parse_mode": self._parse_mode,
+        }
+
+    # -- driving ---------------------------------------------------------
+
+    def run(self, text: str, name: str) -> None:
+        self.emit(FileStarted(name))
+        items = list(parse_definition(text, name))
+        self.directives = [d for d in items if isinstance(d, Directive)]
+        position = {id(d): i for i, d in enumerate(self.directives)}
+        for item in items:
+            if isinstance(item, SyntaxProblem):
+                self.emit(ErrorEvent(item.file, item.line, item.message))
+            else:
+                self._run_one(item, position[id(item)])
+        self._finish_block()
+        self.emit(FileFinished(name))
+
+    def _run_one(self, d: Directive, position: int) -> None:
+        try:
+            self._dispatch(d, position)
+        except (DirectiveError, PluginError) as exc:
+            self._error(d, str(exc))
+        except BlockBroken:
+            pass
+        except Exception as exc:  # a bug: still a located error, never a traceback
+            log.debug("internal error", exc_info=True)
+            if self.debug:
+                raise
+            self._error(d, f"internal error running {d.keyword!r}: {type(exc).__name__}: {exc}")
+
+    def _error(self, d: Directive, message: str) -> None:
+        self.emit(ErrorEvent(d.file, d.line, message))
+
+    def _dispatch(self, d: Directive, position: int) -> None:
+        kw = d.keyword
+        handler = self.core.get(kw)
+        if handler is not None:
+            handler(d)
+        elif kw in OPTION_DIRECTIVES:
+            self._option(d)
+        elif self.registry.has(SOURCES, kw):
+            self._start_block(d, position)
+        elif self.registry.has(ASSERTIONS, kw):
+            self._assert(d)
+        elif self.block is not None and kw in self._parser_options():
+            self._parser_option(d)
+        else:
+            raise DirectiveError(self._unknown(kw))
+
+    def _unknown(self, keyword: str) -> str:
+        import difflib
+        known = [*self.core, *OPTION_DIRECTIVES, *self.registry.names(SOURCES),
+                 *self.registry.names(ASSERTIONS)]
+        if self.block is not None:
+            known.extend(self._parser_options())
+        close = difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown directive {keyword!r}{hint}"
+
+    # -- blocks and their data --------------------------------------------
+
+    def _need_block(self, d: Directive) -> Block:
+        if self.block is None:
+            raise DirectiveError(
+                f"{d.keyword} needs a source first: start a block with "
+                "'file PATH' or 'command PROGRAM ARGS...'")
+        if self.block.broken:
+            raise BlockBroken()
+        return self.block
+
+    def _start_block(self, d: Directive, position: int) -> None:
+        self._finish_block()
+        source = self.registry.instance(SOURCES, d.keyword, Source)
+        following = self._block_directives(position)
+        self.block = Block(
+            directive=d,
+            source_ref=SourceRef(d.keyword, source.label, " ".join(d.args)),
+            timeout=self.default_timeout,
+            checks_exit_status=any(x.keyword == "exit_status" for x in following),
+            assertion_count=sum(self.registry.has(ASSERTIONS, x.keyword) for x in following),
+        )
+
+    def _block_directives(self, position: int) -> list[Directive]:
+        out = []
+        for d in self.directives[position + 1:]:
+            if d.keyword not in self.core and self.registry.has(SOURCES, d.keyword):
+                break
+            out.append(d)
+        return out
+
+    def _finish_block(self) -> None:
+        """Read a source nothing asked for, so its errors and warnings still show."""
+        if self.block is not None and self.block.data is None and not self.block.broken:
+            try:
+                self._read(self.block)
+            except BlockBroken:
+                pass
+        self.block = None
+
+    def _read(self, block: Block) -> None:
+        d = block.directive
+        source = self.registry.instance(SOURCES, d.keyword, Source)
+        try:
+            data = source.read(SourceRequest(d.args, block.timeout))
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
+                "source", d.keyword, exc)
+            self._error(d, str(self._break(block, reason)))
+            raise BlockBroken() from exc
+        block.data = data
+        self._warn(d, data.warnings)
+        if data.exit_status and not block.checks_exit_status:
+            self._error(d, f"{d.keyword} exited with status {data.exit_status}; "
+                           "add 'exit_status' and an assertion if that is expected")
+
+    def _warn(self, d: Directive, warnings: Sequence[str]) -> None:
+        lines = [ln for w in warnings for ln in w.splitlines() if ln.strip()]
+        for line in lines[:MAX_WARNING_LINES]:
+            self.emit(WarningEvent(d.file, d.line, line))
+        if len(lines) > MAX_WARNING_LINES:
+            self.emit(WarningEvent(d.file, d.line,
+                                   f"... {len(lines) - MAX_WARNING_LINES} more line(s)"))
+
+    @staticmethod
+    def _break(block: Block, message: str) -> DirectiveError:
+        """Mark the block unusable; its assertions will not run, and the error says so."""
+        block.broken = True
+        if block.assertion_count:
+            message += f"; the {block.assertion_count} assertion(s) of this block were not run"
+        return DirectiveError(message)
+
+    def _plugin_bug(self, kind: str, name: str, exc: BaseException) -> str:
+        log.debug("plugin failure", exc_info=exc)
+        if self.debug:
+            raise exc
+        return f"{kind} plugin {name!r} failed: {type(exc).__name__}: {exc}"
+
+    def _ensure_data(self, block: Block) -> None:
+        if block.data is None:
+            self._read(block)
+
+    def _ensure_parsed(self, d: Directive) -> Block:
+        block = self._need_block(d)
+        self._ensure_data(block)
+        if block.sections is None:
+            parser = self._parser(block)
+            try:
+                block.sections = parse_rows(block.data.lines, block.options, parser)
+            except Exception as exc:
+                reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
+                    "parser", block.parser_name, exc)
+                raise self._break(block, f"cannot parse the output of {block.directive.keyword} "
+                                         f"{block.source_ref.target!r}: {reason}") from exc
+        return block
+
+    def _parser(self, block: Block) -> Parser:
+        try:
+            return self.registry.instance(PARSERS, block.parser_name, Parser)
+        except PluginLoadError as exc:
+            raise self._break(block, str(exc)) from exc
+
+    def _parser_options(self) -> dict:
+        assert self.block is not None
+        try:
+            return dict(self._parser(self.block).options)
+        except (PluginError, KeyError):
+            return {}
+
+    # -- parse options -----------------------------------------------------
+
+    def _settable(self, d: Directive) -> Block:
+        block = self._need_block(d)
+        if block.sections is not None or (d.keyword == "timeout" and block.data is not None):
+            raise DirectiveError(
+                f"{d.keyword} comes after this block's data was already read; "
+                "move it up, before the first section/property/assertion of the block")
+        return block
+
+    def _option(self, d: Directive) -> None:
+        block = self._settable(d)
+        try:
+            value = OPTION_DIRECTIVES[d.keyword](d.args)
+        except OptionError as exc:
+            raise DirectiveError(f"{d.keyword}: {exc}") from None
+        setattr(block.options, d.keyword, value)
+
+    def _parse_mode(self, d: Directive) -> None:
+        block = self._settable(d)
+        name = " ".join(d.args)
+        self._plugin(block, PARSERS, name, "parse mode", Parser)
+        block.options.parse_mode = block.parser_name = name
+
+    def _syntax(self, d: Directive) -> None:
+        block = self._settable(d)
+        name = " ".join(d.args)
+        syntax = self._plugin(block, SYNTAXES, name, "syntax", Syntax)
+        try:
+            settings = dict(syntax.settings())
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
+                "syntax", name, exc)
+            raise self._break(block, reason) from exc
+        unknown = set(settings) - FIELD_NAMES
+        if unknown:
+            raise self._break(block, f"syntax {name!r} sets unknown options: "
+                                     f"{', '.join(sorted(unknown))}")
+        mode = settings.get("parse_mode")
+        if mode is not None:
+            self._plugin(block, PARSERS, str(mode), "parse mode", Parser)
+            block.parser_name = str(mode)
+        block.options = replace(block.options, **settings)
+
+    def _plugin(self, block: Block, group: str, name: str, what: str, contract: type):
+        """The named plugin; a name nobody registered, or that fails, breaks the block."""
+        if not self.registry.has(group, name):
+            names = ", ".join(self.registry.names(group))
+            raise self._break(block, f"unknown {what} {name!r}; known: {names}")
+        try:
+            return self.registry.instance(group, name, contract)
+        except PluginLoadError as exc:
+            raise self._break(block, str(exc)) from exc
+
+    def _parser_option(self, d: Directive) -> None:
+        block = self._settable(d)
+        convert = self._parser_options()[d.keyword]
+        try:
+            block.options.extra[d.keyword] = convert(d.args)
+        except (OptionError, PluginError, ValueError) as exc:
+            raise DirectiveError(f"{d.keyword}: {exc}") from None
+
+    def _timeout(self, d: Directive) -> None:
+        block = self._settable(d)
+        text = " ".join(d.args)
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = -1.0
+        if not seconds > 0:
+            raise DirectiveError(f"timeout: expected a number of seconds above 0, not {text!r}")
+        block.timeout = seconds
+
+    def _duplicates_policy(self, d: Directive) -> None:
+        block = self._need_block(d)
+        policy = " ".join(d.args)
+        if policy not in DUPLICATES_POLICIES:
+            raise DirectiveError(f"unknown duplicates policy {policy!r}; "
+                                 f"known: {', '.join(DUPLICATES_POLICIES)}")
+        block.duplicates_policy = policy
+
+    # -- selecting a value -------------------------------------------------
+
+    def _section(self, d: Directive) -> None:
+        block = self._ensure_parsed(d)
+        name = " ".join(d.args)
+        block.section_name = name
+        if not d.args:
+            block.selected = None
+            return
+        assert block.sections is not None
+        rows = block.sections.named.get(name)
+        if rows is None:
+            block.selected = []
+            raise DirectiveError(self._unknown_section(name, list(block.sections.named)))
+        block.selected = rows
+
+    @staticmethod
+    def _unknown_section(name: str, names: list[str]) -> str:
+        if not names:
+            return (f"section {name!r} is undefined: this block has no sections "
+                    "(set section_header_pattern or a syntax that has them)")
+        import difflib
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"section {name!r} is undefined{hint}"
+
+    def _columns(self, d: Directive) -> None:
+        block = self._need_block(d)
+        try:
+            columns = tuple(to_int([a]) for a in d.args)
+        except OptionError as exc:
+            raise DirectiveError(f"columns: {exc}") from None
+        block.columns = columns or None
+
+    def _property(self, d: Directive) -> None:
+        block = self._ensure_parsed(d)
+        block.property = d.args
+        block.value = block.index(len(d.args)).lookup(d.args, block.duplicates_policy)
+
+    def _section_size(self, d: Directive) -> None:
+        block = self._ensure_parsed(d)
+        block.property = None
+        block.value = (str(len(block.rows())),)
+
+    def _exit_status(self, d: Directive) -> None:
+        block = self._need_block(d)
+        self._ensure_data(block)
+        assert block.data is not None
+        if block.data.exit_status is None:
+            raise DirectiveError(f"exit_status needs a command; '{block.directive.keyword}' "
+                                 "has no exit status")
+        block.property = None
+        block.value = (str(block.data.exit_status),)
+
+    # -- assertions ----------------------------------------------------------
+
+    def _assert(self, d: Directive) -> None:
+        block = self._need_block(d)
+        assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
+        self._ensure_data(block)
+        start = time.perf_counter()
+        try:
+            passed = bool(assertion.check(block.value, d.args))
+            message = "" if passed else assertion.explain(block.value, d.args)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise DirectiveError(self._plugin_bug("assertion", d.keyword, exc)) from exc
+        self.emit(AssertionResult(
+            file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
+            property=block.property, value=block.value, keyword=d.keyword, args=d.args,
+            passed=passed, message=message, duration=time.perf_counter() - start))

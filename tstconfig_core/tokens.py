@@ -1,0 +1,91 @@
+"""Splitting a line into tokens, for definition files and for tokenized data.
+
+Runs of separators split; a quote character groups (it may open mid-token),
+and inside quotes a doubled quote is a literal one. Backslash is ordinary.
+This is deliberately not POSIX shell quoting.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WHITESPACE = " \t\r\n\f"
+
+
+class UnterminatedQuote(ValueError):
+    """A quote opened and never closed (strict mode only)."""
+
+
+@lru_cache(maxsize=64)
+def _plain_splitter(separators: str, keep_empty: bool) -> re.Pattern[str]:
+    cls = "[" + re.escape(separators) + "]"
+    return re.compile(cls) if keep_empty else re.compile(f"[^{re.escape(separators)}]+")
+
+
+def tokenize(line: str, separators: str = WHITESPACE, quote: str | None = '"',
+             keep_empty: bool = False, strict: bool = False) -> list[str]:
+    """Split ``line`` into tokens.
+
+    ``keep_empty`` keeps the empty tokens between adjacent separators. A quoted
+    empty string (``""``) is always a token. ``strict`` raises
+    :class:`UnterminatedQuote` instead of taking the rest of the line.
+    """
+    if not quote or quote not in line:
+        if not separators:
+            return [line] if (line or keep_empty) else []
+        pattern = _plain_splitter(separators, keep_empty)
+        return pattern.split(line) if keep_empty else pattern.findall(line)
+    return _tokenize_quoted(line, separators, quote, keep_empty, strict)
+
+
+def _tokenize_quoted(line: str, separators: str, quote: str, keep_empty: bool,
+                     strict: bool) -> list[str]:
+    tokens: list[str] = []
+    buf: list[str] = []
+    started = False  # the current token has content or a quote
+    quoted = False
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if quoted:
+            if c == quote:
+                if i + 1 < n and line[i + 1] == quote:
+                    buf.append(quote)
+                    i += 2
+                    continue
+                quoted = False
+            else:
+                buf.append(c)
+        elif c == quote:
+            quoted = started = True
+        elif c in separators:
+            if started or keep_empty:
+                tokens.append("".join(buf))
+            buf.clear()
+            started = False
+        else:
+            buf.append(c)
+            started = True
+        i += 1
+    if quoted and strict:
+        raise UnterminatedQuote(f"unterminated {quote} quote")
+    if started or keep_empty:
+        tokens.append("".join(buf))
+    return tokens
+
+
+_JAVA_ESCAPE = re.compile(r"\\(u+[0-9a-fA-F]{4}|[0-7]{1,3}|[btnfr\\'\"])")
+_SIMPLE = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r",
+           "\\": "\\", "'": "'", '"': '"'}
+
+
+def unescape_java(text: str) -> str:
+    r"""Undo Java string escapes (``\t``, ``\u0009``, ``\011``), as 0.3 did for ``separator``."""
+    def repl(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] == "u":
+            return chr(int(esc.lstrip("u"), 16))
+        if esc[0].isdigit():
+            return chr(int(esc, 8))
+        return _SIMPLE[esc]
+    return _JAVA_ESCAPE.sub(repl, text)
