@@ -125,8 +125,6 @@ class FileRun:
             raise DirectiveError(
                 f"{d.keyword} needs a source first: start a block with "
                 "'file PATH' or 'command PROGRAM ARGS...'")
-        if self.block.broken:
-            raise BlockBroken()
         return self.block
 
     def _start_block(self, d: Directive, position: int) -> None:
@@ -177,7 +175,7 @@ class FileRun:
     def _warn(self, d: Directive, warnings: Sequence[str]) -> None:
         lines = [ln for w in warnings for ln in w.splitlines() if ln.strip()]
         for line in lines[:MAX_WARNING_LINES]:
-            self.emit(WarningEvent(d.file, d.line, line))
+            self.emit(WarningEvent(d.file, d.line, f"standard error: {line}"))
         if len(lines) > MAX_WARNING_LINES:
             self.emit(WarningEvent(d.file, d.line,
                                    f"... {len(lines) - MAX_WARNING_LINES} more line(s)"))
@@ -197,6 +195,9 @@ class FileRun:
         return f"{kind} plugin {name!r} failed: {type(exc).__name__}: {exc}"
 
     def _ensure_data(self, block: Block) -> None:
+        """Read the source on first need; a broken block has no data (already reported)."""
+        if block.broken:
+            raise BlockBroken()
         if block.data is None:
             self._read(block)
 
@@ -366,8 +367,8 @@ class FileRun:
 
     def _assert(self, d: Directive) -> None:
         block = self._need_block(d)
-        assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
         self._ensure_data(block)
+        assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
         start = time.perf_counter()
         try:
             passed = bool(assertion.check(block.value, d.args))

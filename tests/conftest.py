@@ -1,0 +1,36 @@
+"""Shared helpers: run tstconfig as users do, as a real subprocess."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VERSION_LINE = re.compile(r"^tstconfig \S+$", re.MULTILINE)
+
+
+def tstconfig(*args: str, cwd: Path | str | None = None, input: str | None = None,
+              env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``python -m tstconfig_core ARGS`` and capture its output as text."""
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "tstconfig_core", *args], cwd=cwd,
+                          input=input, capture_output=True, text=True, env=full_env,
+                          timeout=timeout)
+
+
+def normalized(report: str) -> str:
+    """A report with the version line made stable, for golden files."""
+    return VERSION_LINE.sub("tstconfig VERSION", report)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A private copy of tests/fixtures, so cases may write files."""
+    dest = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, dest)
+    return dest

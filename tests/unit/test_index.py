@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from tstconfig_core.block import PropertyIndex
+
+ROWS = [["a", "1", "x"], ["b", "2"], ["a", "3", "y"], ["c"]]
+
+
+def test_policies():
+    index = PropertyIndex(ROWS, None, 1)
+    assert index.lookup(("a",), "append") == ("1", "x", "3", "y")
+    assert index.lookup(("a",), "replace") == ("3", "y")
+    assert index.lookup(("a",), "ignore") == ("1", "x")
+    assert index.lookup(("c",), "append") == ()
+    assert index.lookup(("z",), "append") is None
+
+
+def test_columns_map_and_missing_columns():
+    index = PropertyIndex(ROWS, (0, 2), 1)
+    assert index.lookup(("b",), "append") == ("",)  # missing value column reads empty
+    index = PropertyIndex(ROWS, (2, 0), 1)
+    assert index.lookup(("x",), "append") == ("a",)
+    assert index.lookup(("",), "append") is None  # a missing key column never matches
+
+
+def test_several_keys_and_no_keys():
+    assert PropertyIndex(ROWS, None, 2).lookup(("a", "3"), "append") == ("y",)
+    assert PropertyIndex(ROWS, None, 0).lookup((), "append") == (
+        "a", "1", "x", "b", "2", "a", "3", "y", "c")
+    assert PropertyIndex(ROWS, (0,), 2).lookup(("a", "1"), "append") is None
+
+
+def test_one_pass_for_many_properties():
+    """The index reads each row once, however many properties are looked up."""
+    reads = 0
+
+    class CountingRow(list):
+        def __len__(self):
+            nonlocal reads
+            reads += 1
+            return super().__len__()
+
+    rows = [CountingRow([f"user{i}", str(i)]) for i in range(2000)]
+    index = PropertyIndex(rows, None, 1)
+    built = reads
+    for i in range(2000):
+        assert index.lookup((f"user{i}",), "append") == (str(i),)
+    assert built == 2000
+    assert reads - built <= 2000  # at most one read per looked-up row: no scans (a scan: 4,000,000)
