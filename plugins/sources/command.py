@@ -40,6 +40,8 @@ class CommandSource(Source):
             raise PluginError(f"command not executable (permission denied): {program!r}") from None
         except OSError as exc:
             raise PluginError(f"cannot run {program!r}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # e.g. a NUL character in an argument
+            raise PluginError(f"cannot run {program!r}: {exc}") from None
         try:
             out, err = proc.communicate(timeout=request.timeout)
         except subprocess.TimeoutExpired:

@@ -20,4 +20,6 @@ class FileSource(Source):
                 data = fh.read()
         except OSError as exc:
             raise PluginError(f"cannot read file {path!r}: {exc.strerror or exc}") from None
+        except ValueError as exc:  # e.g. a NUL character in the path
+            raise PluginError(f"cannot read file {path!r}: {exc}") from None
         return SourceData(split_lines(decode(data)))
