@@ -58,7 +58,7 @@ class TextReporter(Reporter):
     @staticmethod
     def _summary(event: RunFinished) -> str:
         s = event.summary
-        status = "PASS" if s.ok else "FAIL"
+        status = "PASS" if s.ok and not event.interrupted else "FAIL"
         interrupted = "Run interrupted: the results above are incomplete\n" if event.interrupted else ""
         return (f"\n{interrupted}SUMMARY REPORT: {status}\n"
                 f"Assertions tested: {s.tested}\n"

@@ -161,3 +161,29 @@ def test_generated_garbage_never_tracebacks(tmp_path):
         assert result.exception is None or isinstance(result.exception, SystemExit), (
             lines, result.exception)
         assert "Traceback" not in result.output
+
+
+def test_interrupt_reports_what_was_collected_and_kills_the_command(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    pidfile = tmp_path / "child.pid"
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("command echo a\nproperty a\nassert_defined\n"
+                          f"command sh -c \"echo $$ > {pidfile}; sleep 30\"\n"
+                          "property x\nassert_defined\n")
+    proc = subprocess.Popen([sys.executable, "-m", "tstconfig_core", str(definition)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while not (pidfile.exists() and pidfile.read_text().strip()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert "Run interrupted" in out and "SUMMARY REPORT: FAIL" in out
+    assert "Assertions passed: 1" in out
+    child = Path(f"/proc/{pidfile.read_text().strip()}")
+    time.sleep(0.1)
+    assert not child.exists() or child.joinpath("stat").read_text().split()[2] == "Z"
