@@ -16,6 +16,8 @@ from tstconfig_core.model import SourceRef
 from tstconfig_core.options import ParseOptions
 
 DUPLICATES_POLICIES = ("append", "replace", "ignore")
+#: What an unknown section selects: no rows (one shared list, so its index is cached once).
+NO_ROWS: list[Row] = []
 
 
 @dataclass

@@ -48,6 +48,7 @@ class PluginRegistry:
 
     def __init__(self) -> None:
         self._entry_points: dict[str, list[Any]] = {}
+        self._names: dict[str, frozenset[str]] = {}
         self._loaded: dict[tuple[str, str], Any] = {}
 
     def entry_points(self, group: str) -> list[Any]:
@@ -60,10 +61,15 @@ class PluginRegistry:
         return self._entry_points[group]
 
     def names(self, group: str) -> list[str]:
-        return sorted({ep.name for ep in self.entry_points(group)})
+        return sorted(self._name_set(group))
 
     def has(self, group: str, name: str) -> bool:
-        return any(ep.name == name for ep in self.entry_points(group))
+        return name in self._name_set(group)
+
+    def _name_set(self, group: str) -> frozenset[str]:
+        if group not in self._names:
+            self._names[group] = frozenset(ep.name for ep in self.entry_points(group))
+        return self._names[group]
 
     def load(self, group: str, name: str) -> Any:
         """The object an entry point names (imported now, once)."""

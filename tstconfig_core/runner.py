@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
-from tstconfig_core.block import DUPLICATES_POLICIES, Block, BlockBroken, parse_rows
+from tstconfig_core.block import DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows
 from tstconfig_core.definition import Directive, SyntaxProblem, parse_definition
 from tstconfig_core.loader import PluginLoadError, PluginRegistry
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
@@ -321,7 +321,7 @@ class FileRun:
         assert block.sections is not None
         rows = block.sections.named.get(name)
         if rows is None:
-            block.selected = []
+            block.selected = NO_ROWS
             raise DirectiveError(self._unknown_section(name, list(block.sections.named)))
         block.selected = rows
 
