@@ -116,6 +116,7 @@ class Block:
     selected: list[Row] | None = None  # None: the top level
     property: tuple[str, ...] | None = None
     value: tuple[str, ...] | None = None
+    selector: str = "none"  # what set the value: property, section_size, exit_status
     data: SourceData | None = None
     sections: Sections | None = None
     broken: bool = False

@@ -27,6 +27,7 @@ class RunStarted:
 @dataclass(frozen=True)
 class FileStarted:
     path: str
+    start_time: float = 0.0  # seconds since the epoch
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,26 @@ class AssertionResult:
     passed: bool
     message: str
     duration: float
+    #: What chose the value: "property", "section_size", "exit_status", or "none".
+    selector: str = "property"
 
     @property
     def outcome(self) -> str:
         return "passed" if self.passed else "failed"
+
+    @property
+    def subject(self) -> str:
+        """What was checked, for a person: the property keys, or what gave the value."""
+        if self.selector == "property":
+            return " ".join(self.property or ()) or "(every row)"
+        if self.selector == "section_size" and self.section:
+            return f"section_size of {self.section}"
+        return self.selector if self.selector != "none" else "(no value selected)"
+
+    @property
+    def title(self) -> str:
+        """A readable name: ``0.0.0.0:25 assert_undefined (line 31)``."""
+        return f"{self.subject} {' '.join((self.keyword, *self.args))} (line {self.line})"
 
 
 @dataclass(frozen=True)
@@ -69,10 +86,15 @@ class WarningEvent:
     line: int | None
     message: str
 
+    @property
+    def location(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
 
 @dataclass(frozen=True)
 class FileFinished:
     path: str
+    duration: float = 0.0
 
 
 @dataclass
@@ -81,6 +103,7 @@ class Summary:
     passed: int = 0
     failed: int = 0
     errors: int = 0
+    warnings: int = 0
 
     @property
     def ok(self) -> bool:
@@ -100,6 +123,8 @@ class Summary:
                 self.failed += 1
         elif isinstance(event, ErrorEvent):
             self.errors += 1
+        elif isinstance(event, WarningEvent):
+            self.warnings += 1
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ class FileRun:
     # -- driving ---------------------------------------------------------
 
     def run(self, text: str, name: str) -> None:
-        self.emit(FileStarted(name))
+        started = time.time()
+        self.emit(FileStarted(name, started))
         items = list(parse_definition(text, name))
         self.directives = [d for d in items if isinstance(d, Directive)]
         position = {id(d): i for i, d in enumerate(self.directives)}
@@ -74,7 +75,7 @@ class FileRun:
             else:
                 self._run_one(item, position[id(item)])
         self._finish_block()
-        self.emit(FileFinished(name))
+        self.emit(FileFinished(name, time.time() - started))
 
     def _run_one(self, d: Directive, position: int) -> None:
         try:
@@ -345,12 +346,12 @@ class FileRun:
 
     def _property(self, d: Directive) -> None:
         block = self._ensure_parsed(d)
-        block.property = d.args
+        block.property, block.selector = d.args, "property"
         block.value = block.index(len(d.args)).lookup(d.args, block.duplicates_policy)
 
     def _section_size(self, d: Directive) -> None:
         block = self._ensure_parsed(d)
-        block.property = None
+        block.property, block.selector = None, "section_size"
         block.value = (str(len(block.rows())),)
 
     def _exit_status(self, d: Directive) -> None:
@@ -360,7 +361,7 @@ class FileRun:
         if block.data.exit_status is None:
             raise DirectiveError(f"exit_status needs a command; '{block.directive.keyword}' "
                                  "has no exit status")
-        block.property = None
+        block.property, block.selector = None, "exit_status"
         block.value = (str(block.data.exit_status),)
 
     # -- assertions ----------------------------------------------------------
@@ -380,4 +381,5 @@ class FileRun:
         self.emit(AssertionResult(
             file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
             property=block.property, value=block.value, keyword=d.keyword, args=d.args,
-            passed=passed, message=message, duration=time.perf_counter() - start))
+            passed=passed, message=message, duration=time.perf_counter() - start,
+            selector=block.selector))

@@ -26,7 +26,8 @@ class AssertEq(Assertion):
         return value is not None and list(value) == list(args)
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"expected {list(args)!r}, got {'undefined' if value is None else list(value)!r}"
+        got = "undefined" if value is None else repr(list(value))
+        return f"expected {list(args)!r}, got {got}"
 
 
 class AssertDefined(Assertion):

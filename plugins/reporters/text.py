@@ -1,21 +1,10 @@
 """The ``text`` reporter: the report of Tstconfig 0.3, for people."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from tstconfig_core.api import Reporter
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
                                   RunFinished, RunStarted, WarningEvent)
-
-LABEL_WIDTH = 11
-
-
-def _line(label: str, text: str) -> str:
-    return f" {label + ':':<{LABEL_WIDTH}}{text}".rstrip() + "\n"
-
-
-def _joined(tokens: Sequence[str]) -> str:
-    return " ".join(tokens)
+from tstconfig_core.render import failure_block
 
 
 class TextReporter(Reporter):
@@ -27,12 +16,11 @@ class TextReporter(Reporter):
         write = self.stream.write
         if isinstance(event, AssertionResult):
             if not event.passed:
-                write(self._failure(event))
+                write(f"ASSERTION FAILED\n{failure_block(event)}\n")
         elif isinstance(event, ErrorEvent):
             write(f"ERROR: {event.location}: {event.message}\n\n")
         elif isinstance(event, WarningEvent):
-            where = event.file if event.line is None else f"{event.file}:{event.line}"
-            write(f"WARN: {where}: {event.message}\n")
+            write(f"WARN: {event.location}: {event.message}\n")
         elif isinstance(event, FileStarted):
             write(f"Reading definition file: {event.path}\n")
         elif isinstance(event, RunStarted):
@@ -40,20 +28,6 @@ class TextReporter(Reporter):
         elif isinstance(event, RunFinished):
             write(self._summary(event))
         self.stream.flush()
-
-    @staticmethod
-    def _failure(r: AssertionResult) -> str:
-        parts = ["ASSERTION FAILED\n"]
-        if r.source is not None:
-            parts.append(_line(r.source.label, r.source.target))
-        if r.section is not None:
-            parts.append(_line("Section", r.section))
-        if r.property is not None:
-            parts.append(_line("Property", _joined(r.property)))
-        parts.append(_line("Value", "<undefined>" if r.value is None else _joined(r.value)))
-        parts.append(_line("Assertion", _joined((r.keyword, *r.args))))
-        parts.append("\n")
-        return "".join(parts)
 
     @staticmethod
     def _summary(event: RunFinished) -> str:

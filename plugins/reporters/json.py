@@ -1,0 +1,76 @@
+"""The ``json`` reporter: one JSON document per run, lists kept as lists.
+
+Its shape is ``tstconfig_core/schemas/report.schema.json`` (the ``format``
+field names the version).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tstconfig_core.api import Reporter
+from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
+                                  RunFinished, RunStarted, WarningEvent)
+from tstconfig_core.render import iso_utc
+
+FORMAT = "tstconfig-report/1"
+
+
+def _result(r: AssertionResult) -> dict[str, Any]:
+    return {
+        "file": r.file,
+        "line": r.line,
+        "source": None if r.source is None else {"kind": r.source.kind,
+                                                 "target": r.source.target},
+        "section": r.section,
+        "selector": r.selector,
+        "property": None if r.property is None else list(r.property),
+        "value": None if r.value is None else list(r.value),
+        "assertion": r.keyword,
+        "arguments": list(r.args),
+        "outcome": r.outcome,
+        "message": r.message,
+        "name": r.title,
+        "duration": round(r.duration, 6),
+    }
+
+
+def _located(e: ErrorEvent | WarningEvent) -> dict[str, Any]:
+    return {"file": e.file, "line": e.line, "message": e.message}
+
+
+class JsonReporter(Reporter):
+    """Collects the run and writes one JSON document at its end."""
+
+    summary = "one JSON document: summary, results, errors, warnings"
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._doc: dict[str, Any] = {"format": FORMAT, "files": [], "results": [],
+                                     "errors": [], "warnings": []}
+
+    def handle(self, event: Event) -> None:
+        doc = self._doc
+        if isinstance(event, AssertionResult):
+            doc["results"].append(_result(event))
+        elif isinstance(event, ErrorEvent):
+            doc["errors"].append(_located(event))
+        elif isinstance(event, WarningEvent):
+            doc["warnings"].append(_located(event))
+        elif isinstance(event, FileStarted):
+            doc["files"].append(event.path)
+        elif isinstance(event, RunStarted):
+            doc["run"] = {"version": event.version, "host": event.host,
+                          "start_time": iso_utc(event.start_time)}
+        elif isinstance(event, RunFinished):
+            s = event.summary
+            doc["run"].update(duration=round(event.duration, 6), interrupted=event.interrupted)
+            doc["summary"] = {
+                "status": "PASS" if s.ok and not event.interrupted else "FAIL",
+                "tested": s.tested, "passed": s.passed, "failed": s.failed,
+                "errors": s.errors, "warnings": s.warnings}
+            ordered = {k: doc[k] for k in ("format", "run", "summary", "files", "results",
+                                           "errors", "warnings")}
+            json.dump(ordered, self.stream, ensure_ascii=False, indent=2)
+            self.stream.write("\n")
+            self.stream.flush()

@@ -1,0 +1,117 @@
+"""The ``junit`` reporter: JUnit XML as Ant writes it, which CI servers read.
+
+One ``<testsuite>`` per definition file, one ``<testcase>`` per assertion
+(named ``0.0.0.0:25 assert_undefined (line 31)``) and per error. Valid against
+the strict Ant schema: every suite has properties, system-out and system-err.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from tstconfig_core.api import Reporter
+from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
+                                  FileStarted, RunFinished, RunStarted, WarningEvent)
+from tstconfig_core.render import failure_block, iso_utc
+
+# Characters XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text made storable in XML: each impossible character shown as ``\\xNN``."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _token(text: str) -> str:
+    """An xs:token: no control characters, whitespace collapsed."""
+    return " ".join(xml_text(text).split()) or "-"
+
+
+@dataclass
+class _Suite:
+    name: str
+    start: float
+    cases: list[ET.Element] = field(default_factory=list)
+    failures: int = 0
+    errors: int = 0
+    time: float = 0.0
+    stderr: list[str] = field(default_factory=list)
+
+
+class JunitReporter(Reporter):
+    """Collects the run and writes one ``<testsuites>`` document at its end."""
+
+    summary = "JUnit XML (Ant schema): a testsuite per definition file"
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._suites: dict[str, _Suite] = {}
+        self._host = "localhost"
+        self._version = ""
+        self._now = 0.0
+
+    def _suite(self, name: str) -> _Suite:
+        if name not in self._suites:
+            self._suites[name] = _Suite(name, self._now)
+        return self._suites[name]
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, AssertionResult):
+            self._assertion(event)
+        elif isinstance(event, ErrorEvent):
+            self._error(event)
+        elif isinstance(event, WarningEvent):
+            self._suite(event.file).stderr.append(f"WARN: {event.location}: {event.message}")
+        elif isinstance(event, FileStarted):
+            self._suite(event.path).start = event.start_time
+        elif isinstance(event, FileFinished):
+            self._suite(event.path).time = event.duration
+        elif isinstance(event, RunStarted):
+            self._host, self._version, self._now = event.host, event.version, event.start_time
+        elif isinstance(event, RunFinished):
+            self._write(event)
+
+    def _assertion(self, r: AssertionResult) -> None:
+        suite = self._suite(r.file)
+        source = f" [{r.source.kind} {r.source.target}]" if r.source else ""
+        case = ET.Element("testcase", name=_token(r.title),
+                          classname=_token(f"{r.file}{source}"), time=f"{r.duration:.6f}")
+        if not r.passed:
+            suite.failures += 1
+            failure = ET.SubElement(case, "failure", message=xml_text(r.message or r.title),
+                                    type=r.keyword)
+            failure.text = xml_text("ASSERTION FAILED\n" + failure_block(r))
+        suite.cases.append(case)
+
+    def _error(self, e: ErrorEvent) -> None:
+        suite = self._suite(e.file)
+        where = f" (line {e.line})" if e.line is not None else ""
+        case = ET.Element("testcase", name=_token(f"error{where}: {e.message}"),
+                          classname=_token(e.file), time="0")
+        error = ET.SubElement(case, "error", message=xml_text(e.message), type="error")
+        error.text = xml_text(f"ERROR: {e.location}: {e.message}\n")
+        suite.errors += 1
+        suite.cases.append(case)
+
+    def _write(self, end: RunFinished) -> None:
+        root = ET.Element("testsuites")
+        for number, suite in enumerate(self._suites.values()):
+            element = ET.SubElement(root, "testsuite", {
+                "name": _token(suite.name), "package": "tstconfig", "id": str(number),
+                "timestamp": iso_utc(suite.start, zone=False), "hostname": _token(self._host),
+                "tests": str(len(suite.cases)), "failures": str(suite.failures),
+                "errors": str(suite.errors), "time": f"{suite.time:.6f}"})
+            props = ET.SubElement(element, "properties")
+            for name, value in (("tstconfig.version", self._version),
+                                ("interrupted", str(end.interrupted).lower())):
+                ET.SubElement(props, "property", name=name, value=xml_text(value))
+            element.extend(suite.cases)
+            ET.SubElement(element, "system-out").text = ""
+            ET.SubElement(element, "system-err").text = xml_text("\n".join(suite.stderr))
+        ET.indent(root)
+        self.stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        self.stream.write(ET.tostring(root, encoding="unicode"))
+        self.stream.write("\n")
+        self.stream.flush()
