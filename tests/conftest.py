@@ -32,5 +32,5 @@ def normalized(report: str) -> str:
 def workdir(tmp_path: Path) -> Path:
     """A private copy of tests/fixtures, so cases may write files."""
     dest = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES, dest)
+    shutil.copytree(FIXTURES, dest, symlinks=True)  # the fake /proc has fd links
     return dest

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from tstconfig_core.options import ParseOptions
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "API_VERSION", "Assertion", "OptionConverter", "ParseOptions", "Parser",
-    "PluginError", "Reporter", "Row", "Source", "SourceData", "SourceRequest",
+    "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData", "SourceRequest",
     "Syntax", "Value",
 ]
 
@@ -58,6 +58,9 @@ class SourceRequest:
     args: tuple[str, ...]
     timeout: float
     """Seconds the source may take (commands are killed past it)."""
+    settings: Mapping[str, object] = field(default_factory=dict)
+    """Run-wide settings from the command line that sources may use
+    (``proc_root``: the directory the ``proc`` source reads, from ``--proc-root``)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,22 @@ class SourceData:
     """A command's exit code; ``None`` for sources that have none."""
     warnings: tuple[str, ...] = ()
     """Things worth showing that are not errors (a command's standard error)."""
+    defaults: Mapping[str, object] = field(default_factory=dict)
+    """A parse that suits this text: ParseOptions field names (and
+    ``duplicates_policy``) to values. Each applies only when the block does
+    not set that option itself."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What :meth:`Parser.prepare` decided for one block."""
+
+    options: ParseOptions
+    """The options ``parse_line`` will get (e.g. with guessed positions)."""
+    column_names: tuple[str, ...] = ()
+    """Names of the raw columns, so ``columns`` may name them."""
+    header_lines: int = 0
+    """How many of the leading candidate lines were a header, not rows."""
 
 
 class Source(ABC):
@@ -98,6 +117,15 @@ class Parser(ABC):
     @abstractmethod
     def parse_line(self, line: str, options: ParseOptions) -> Row | None:
         """Return the row's columns, or ``None`` to drop the line."""
+
+    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared | None:
+        """Optional: look at the block's candidate lines once before parsing.
+
+        ``lines`` are the lines left after skip_header_lines, read_lines, blank
+        and comment lines. Return a :class:`Prepared` to consume a header, name
+        columns or adjust options; ``None`` (the default) changes nothing.
+        """
+        return None
 
 
 class Syntax(ABC):

@@ -4,10 +4,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from tstconfig_core import __version__
 from tstconfig_core.api import Reporter
+from tstconfig_core.block import Block
 from tstconfig_core.definition import STDIN_NAME, decode
 from tstconfig_core.loader import PluginRegistry
 from tstconfig_core.model import ErrorEvent, Event, RunFinished, RunStarted, Summary
@@ -43,10 +44,14 @@ class Run:
     """Feeds every event to the summary and to each reporter, in order."""
 
     def __init__(self, reporters: Sequence[Reporter], timeout: float, debug: bool = False,
-                 registry: PluginRegistry | None = None) -> None:
+                 registry: PluginRegistry | None = None,
+                 settings: Mapping[str, object] | None = None,
+                 on_block: Callable[[Block], None] | None = None) -> None:
         self.reporters = reporters
         self.timeout = timeout
         self.debug = debug
+        self.settings = dict(settings or {})
+        self.on_block = on_block
         self.registry = registry or PluginRegistry()
         self.summary = Summary()
 
@@ -70,7 +75,8 @@ class Run:
                     self.emit(ErrorEvent(item, None, f"cannot read definition file: "
                                                      f"{exc.strerror or exc}"))
                     continue
-                FileRun(self.registry, self.emit, self.timeout, self.debug).run(text, name)
+                FileRun(self.registry, self.emit, self.timeout, self.debug, self.settings,
+                        self.on_block).run(text, name)
         except KeyboardInterrupt:
             interrupted = True
         self.emit(RunFinished(self.summary, time.time() - start, interrupted=interrupted))

@@ -15,7 +15,7 @@ from tstconfig_core.definition import Directive
 from tstconfig_core.model import SourceRef
 from tstconfig_core.options import ParseOptions
 
-DUPLICATES_POLICIES = ("append", "replace", "ignore")
+DUPLICATES_POLICIES = ("append", "replace", "ignore", "unique")
 #: What an unknown section selects: no rows (one shared list, so its index is cached once).
 NO_ROWS: list[Row] = []
 
@@ -26,21 +26,36 @@ class Sections:
 
     top: list[Row] = field(default_factory=list)
     named: dict[str, list[Row]] = field(default_factory=dict)
+    column_names: tuple[str, ...] = ()
+    options: ParseOptions | None = None  # as the parser used them
+
+
+def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
+    """The lines that may become rows: after skip/read, without blanks and comments."""
+    stop = None if options.read_lines is None else options.skip_header_lines + options.read_lines
+    comments = options.comment_prefixes()
+    out = []
+    for line in islice(lines, options.skip_header_lines, stop):
+        stripped = line.strip()
+        if stripped and not (comments and stripped.startswith(comments)):
+            out.append(line)
+    return out
 
 
 def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Sections:
     """Apply skip/read, comments, blank lines and section patterns; the parser makes rows."""
-    out = Sections()
+    candidates = candidate_lines(lines, options)
+    out = Sections(options=options)
+    prepared = parser.prepare(candidates, options)
+    if prepared is not None:
+        options = out.options = prepared.options
+        out.column_names = tuple(prepared.column_names)
+        del candidates[:prepared.header_lines]
     current = out.top
-    stop = None if options.read_lines is None else options.skip_header_lines + options.read_lines
-    comments = options.comment_prefixes()
     header = options.section_header_pattern
     footer = options.section_footer_pattern
     parse_line = parser.parse_line
-    for line in islice(lines, options.skip_header_lines, stop):
-        stripped = line.strip()
-        if not stripped or (comments and stripped.startswith(comments)):
-            continue
+    for line in candidates:
         if footer is not None and footer.fullmatch(line):
             current = out.top
             continue
@@ -89,10 +104,10 @@ class PropertyIndex:
             return tuple(self._value(rows[-1]))
         if policy == "ignore" or len(rows) == 1:
             return tuple(self._value(rows[0]))
-        value: list[str] = []
-        for row in rows:
-            value.extend(self._value(row))
-        return tuple(value)
+        values = [tuple(self._value(row)) for row in rows]
+        if policy == "unique":  # leave out a row whose value an earlier row had
+            values = list(dict.fromkeys(values))
+        return tuple(token for value in values for token in value)
 
 
 class BlockBroken(Exception):
@@ -109,8 +124,10 @@ class Block:
     checks_exit_status: bool
     assertion_count: int
     options: ParseOptions = field(default_factory=ParseOptions)
+    explicit: set[str] = field(default_factory=set)  # options the definition set
     parser_name: str = "tokenized"
     columns: tuple[int, ...] | None = None
+    pending_columns: Directive | None = None  # a `columns` with names, until the data is parsed
     duplicates_policy: str = "append"
     section_name: str | None = None
     selected: list[Row] | None = None  # None: the top level

@@ -16,6 +16,7 @@ Examples:
   tstconfig --timeout 10 checks/           commands killed after 10 s
   tstconfig -r text:report.txt checks/     the report written to a file
   cat x.tstconfig | tstconfig -            a definition from standard input
+  tstconfig --inspect checks/netstat.tstconfig   how each block is cut into rows
 
 \b
 Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage.
@@ -100,12 +101,22 @@ def _load_reporters(registry, targets: list[ReportTarget]) -> list:
                    "output). Repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds a command may run before it is killed.")
+@click.option("--proc-root", metavar="DIR", envvar="TSTCONFIG_PROC_ROOT",
+              type=click.Path(exists=True, file_okay=False),
+              help="Where the proc source reads /proc from (default /proc; also "
+                   "TSTCONFIG_PROC_ROOT).")
+@click.option("--inspect", is_flag=True,
+              help="Run no assertion: show each block's parse settings and its rows as "
+                   "a table, with column numbers and the positions' cuts.")
+@click.option("--inspect-rows", type=click.IntRange(min=1), default=20, show_default=True,
+              metavar="N", help="With --inspect: rows shown per section.")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 @click.version_option(__version__, "-V", "--version", prog_name="tstconfig",
                       message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
-         timeout: float, debug: bool) -> None:
+         timeout: float, proc_root: str | None, inspect: bool, inspect_rows: int,
+         debug: bool) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
     if not definitions:
         click.echo(ctx.get_usage(), err=True)
@@ -115,9 +126,17 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     from tstconfig_core.loader import PluginRegistry
 
     registry = PluginRegistry()
+    settings = {"proc_root": proc_root} if proc_root else {}
+    if inspect:
+        if reporters:
+            raise click.UsageError("--inspect prints to standard output; it takes no --reporter")
+        from tstconfig_core.inspect import InspectPrinter
+        printer = InspectPrinter(sys.stdout, inspect_rows)
+        run = Run([printer], timeout, debug, registry, settings, on_block=printer.block)
+        ctx.exit(2 if run.execute(definitions) == 2 else 0)
     targets = _targets(reporters)
     try:
-        run = Run(_load_reporters(registry, targets), timeout, debug, registry)
+        run = Run(_load_reporters(registry, targets), timeout, debug, registry, settings)
         status = run.execute(definitions)
     except BaseException:
         for target in targets:

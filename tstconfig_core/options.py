@@ -65,7 +65,7 @@ def _optional_int(args: Sequence[str]) -> int | None:
     return to_int(args) if args else None
 
 
-def _bool(args: Sequence[str]) -> bool:
+def bool_option(args: Sequence[str]) -> bool:
     text = _joined(args).lower()
     if text not in ("true", "false"):
         raise OptionError(f"expected true or false, not {_joined(args)!r}")
@@ -118,14 +118,14 @@ OPTION_DIRECTIVES: dict[str, Callable[[Sequence[str]], object]] = {
     "parse_mode": _non_empty,
     "skip_header_lines": to_int,
     "read_lines": _optional_int,
-    "hash_comment_allowed": _bool,
-    "slash_comment_allowed": _bool,
-    "semicolon_comment_allowed": _bool,
+    "hash_comment_allowed": bool_option,
+    "slash_comment_allowed": bool_option,
+    "semicolon_comment_allowed": bool_option,
     "separator": _separator,
-    "ignore_empty_tokens": _bool,
+    "ignore_empty_tokens": bool_option,
     "quote_char": _quote_char,
     "key_separator": _non_empty,
-    "key_separator_optional": _bool,
+    "key_separator_optional": bool_option,
     "positions": _positions,
     "section_header_pattern": lambda args: compile_regex(args, min_groups=1),
     "section_footer_pattern": compile_regex,

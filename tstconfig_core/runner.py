@@ -9,8 +9,9 @@ directives the block's parser declares. Every problem becomes an ErrorEvent at
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
@@ -29,6 +30,8 @@ SYNTAXES = "tstconfig.syntaxes"
 ASSERTIONS = "tstconfig.assertions"
 
 DEFAULT_PARSER = "tokenized"
+#: Looks like a number, so it cannot be a column name: ``-1``, ``2.5``.
+_NUMBER_LIKE = re.compile(r"[+-]?\d+(?:\.\d*)?")
 MAX_WARNING_LINES = 20
 
 Emit = Callable[[Event], None]
@@ -42,13 +45,18 @@ class FileRun:
     """Runs the directives of one definition file, emitting events."""
 
     def __init__(self, registry: PluginRegistry, emit: Emit, timeout: float,
-                 debug: bool = False) -> None:
+                 debug: bool = False, settings: Mapping[str, object] | None = None,
+                 on_block: Callable[[Block], None] | None = None) -> None:
         self.registry = registry
+        #: Inspect mode: called with each block as it ends; assertions do not run.
+        self.on_block = on_block
         self.emit = emit
         self.default_timeout = timeout
         self.debug = debug
+        self.settings = dict(settings or {})
         self.block: Block | None = None
         self.directives: list[Directive] = []
+        self._current: Directive | None = None  # the directive being run
         self.core: dict[str, Callable[[Directive], None]] = {
             "section": self._section,
             "columns": self._columns,
@@ -78,8 +86,13 @@ class FileRun:
         self.emit(FileFinished(name, time.time() - started))
 
     def _run_one(self, d: Directive, position: int) -> None:
+        self._current = d
+        self._guarded(d, lambda: self._dispatch(d, position))
+
+    def _guarded(self, d: Directive, action: Callable[[], object]) -> None:
+        """Run ``action`` for directive ``d``; every failure becomes an error at its line."""
         try:
-            self._dispatch(d, position)
+            action()
         except (DirectiveError, PluginError) as exc:
             self._error(d, str(exc))
         except BlockBroken:
@@ -115,9 +128,27 @@ class FileRun:
                  *self.registry.names(ASSERTIONS)]
         if self.block is not None:
             known.extend(self._parser_options())
+        owners = self._parsers_with_option(keyword)
+        if owners:
+            modes = " or ".join(f"'parse_mode {m}'" for m in owners)
+            return (f"{keyword!r} is an option of {modes}; put it after that parse_mode "
+                    "(this block's parse mode is " + (self.block.parser_name if self.block
+                                                      else "not set: no source yet") + ")")
         close = difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown directive {keyword!r}{hint}"
+
+    def _parsers_with_option(self, keyword: str) -> list[str]:
+        """Parse modes that declare ``keyword`` (imports the parsers: error path only)."""
+        owners = []
+        for name in self.registry.names(PARSERS):
+            try:
+                parser = self.registry.instance(PARSERS, name, Parser)
+            except PluginError:
+                continue  # a broken parser is reported where it is used
+            if keyword in parser.options:
+                owners.append(name)
+        return owners
 
     # -- blocks and their data --------------------------------------------
 
@@ -150,18 +181,19 @@ class FileRun:
 
     def _finish_block(self) -> None:
         """Read a source nothing asked for, so its errors and warnings still show."""
-        if self.block is not None and self.block.data is None and not self.block.broken:
-            try:
-                self._read(self.block)
-            except BlockBroken:
-                pass
+        block = self.block
+        if block is not None and self.on_block is not None:
+            self._guarded(block.directive, lambda: self._ensure_parsed(block.directive))
+            self.on_block(block)
+        elif block is not None and block.data is None and not block.broken:
+            self._guarded(block.directive, lambda: self._read(block))
         self.block = None
 
     def _read(self, block: Block) -> None:
         d = block.directive
         source = self.registry.instance(SOURCES, d.keyword, Source)
         try:
-            data = source.read(SourceRequest(d.args, block.timeout))
+            data = source.read(SourceRequest(d.args, block.timeout, self.settings))
         except Exception as exc:
             reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
                 "source", d.keyword, exc)
@@ -206,6 +238,7 @@ class FileRun:
         block = self._need_block(d)
         self._ensure_data(block)
         if block.sections is None:
+            self._apply_source_defaults(d, block)
             parser = self._parser(block)
             try:
                 block.sections = parse_rows(block.data.lines, block.options, parser)
@@ -214,7 +247,30 @@ class FileRun:
                     "parser", block.parser_name, exc)
                 raise self._break(block, f"cannot parse the output of {block.directive.keyword} "
                                          f"{block.source_ref.target!r}: {reason}") from exc
+        if block.pending_columns is not None:
+            self._resolve_columns(block)
         return block
+
+    def _apply_source_defaults(self, d: Directive, block: Block) -> None:
+        """The source's suggested parse, for each option the definition left alone."""
+        assert block.data is not None
+        defaults = {k: v for k, v in block.data.defaults.items() if k not in block.explicit}
+        policy = defaults.pop("duplicates_policy", None)
+        if policy in DUPLICATES_POLICIES:
+            block.duplicates_policy = str(policy)
+        elif policy is not None:
+            defaults["duplicates_policy"] = policy  # reported below as unknown
+        if not defaults:
+            return
+        unknown = set(defaults) - FIELD_NAMES
+        if unknown:
+            raise self._break(block, f"source {block.directive.keyword!r} suggests unknown "
+                                     f"options: {', '.join(sorted(unknown))}")
+        mode = defaults.get("parse_mode")
+        if mode is not None:
+            self._plugin(block, PARSERS, str(mode), "parse mode", Parser)
+            block.parser_name = str(mode)
+        block.options = replace(block.options, **defaults)
 
     def _parser(self, block: Block) -> Parser:
         try:
@@ -246,12 +302,14 @@ class FileRun:
         except OptionError as exc:
             raise DirectiveError(f"{d.keyword}: {exc}") from None
         setattr(block.options, d.keyword, value)
+        block.explicit.add(d.keyword)
 
     def _parse_mode(self, d: Directive) -> None:
         block = self._settable(d)
         name = " ".join(d.args)
         self._plugin(block, PARSERS, name, "parse mode", Parser)
         block.options.parse_mode = block.parser_name = name
+        block.explicit.add("parse_mode")
 
     def _syntax(self, d: Directive) -> None:
         block = self._settable(d)
@@ -272,6 +330,7 @@ class FileRun:
             self._plugin(block, PARSERS, str(mode), "parse mode", Parser)
             block.parser_name = str(mode)
         block.options = replace(block.options, **settings)
+        block.explicit.update(settings)
 
     def _plugin(self, block: Block, group: str, name: str, what: str, contract: type):
         """The named plugin; a name nobody registered, or that fails, breaks the block."""
@@ -309,6 +368,7 @@ class FileRun:
             raise DirectiveError(f"unknown duplicates policy {policy!r}; "
                                  f"known: {', '.join(DUPLICATES_POLICIES)}")
         block.duplicates_policy = policy
+        block.explicit.add("duplicates_policy")
 
     # -- selecting a value -------------------------------------------------
 
@@ -337,12 +397,46 @@ class FileRun:
         return f"section {name!r} is undefined{hint}"
 
     def _columns(self, d: Directive) -> None:
+        """Column numbers now; column names (table, csv, regex groups) once the data is parsed."""
         block = self._need_block(d)
-        try:
-            columns = tuple(to_int([a]) for a in d.args)
-        except OptionError as exc:
-            raise DirectiveError(f"columns: {exc}") from None
-        block.columns = columns or None
+        for arg in d.args:
+            if not arg.isdigit() and _NUMBER_LIKE.fullmatch(arg):
+                raise DirectiveError(f"columns: {arg!r} is not a column number (0 or more)")
+        if all(arg.isdigit() for arg in d.args):
+            block.columns = tuple(int(arg) for arg in d.args) or None
+            block.pending_columns = None
+            return
+        block.columns, block.pending_columns = None, d
+        if block.sections is not None:
+            self._resolve_columns(block)
+
+    def _resolve_columns(self, block: Block) -> None:
+        """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
+        d, block.pending_columns = block.pending_columns, None
+        assert d is not None and block.sections is not None
+        names = block.sections.column_names
+        columns = []
+        for arg in d.args:
+            if arg.isdigit():
+                columns.append(int(arg))
+            elif arg in names:
+                columns.append(names.index(arg))
+            else:
+                error = self._break(block, self._unknown_column(arg, names))
+                if self.block is block and d is self._current:
+                    raise error
+                self._error(d, str(error))  # found while running a later directive
+                raise BlockBroken()
+        block.columns = tuple(columns)
+
+    @staticmethod
+    def _unknown_column(name: str, names: tuple[str, ...]) -> str:
+        if not names:
+            return (f"columns: {name!r} is not a column number, and this block's columns "
+                    "have no names (parse_mode table, csv with csv_header, or regex "
+                    "with named groups give them names)")
+        known = ", ".join(repr(n) for n in names)
+        return f"columns: no column is named {name!r}; the columns are {known}"
 
     def _property(self, d: Directive) -> None:
         block = self._ensure_parsed(d)
@@ -368,6 +462,8 @@ class FileRun:
 
     def _assert(self, d: Directive) -> None:
         block = self._need_block(d)
+        if self.on_block is not None:
+            return  # inspecting: nothing is asserted
         self._ensure_data(block)
         assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
         start = time.perf_counter()

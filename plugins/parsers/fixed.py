@@ -1,7 +1,15 @@
 """``parse_mode fixed``: columns at fixed character offsets."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tstconfig_core.api import ParseOptions, Parser, PluginError, Row
+
+
+def cut(line: str, positions: Sequence[int]) -> list[str]:
+    """Column i from positions[i] to positions[i+1] (the last to the end), trimmed."""
+    ends = (*positions[1:], None)
+    return [line[start:end].strip() for start, end in zip(positions, ends)]
 
 
 class FixedParser(Parser):
@@ -14,8 +22,6 @@ class FixedParser(Parser):
     summary = "columns at fixed character offsets (positions P...)"
 
     def parse_line(self, line: str, options: ParseOptions) -> Row:
-        positions = options.positions
-        if not positions:
+        if not options.positions:
             raise PluginError("parse_mode fixed needs 'positions P...' (the column start offsets)")
-        ends = (*positions[1:], None)
-        return [line[start:end].strip() for start, end in zip(positions, ends)]
+        return cut(line, options.positions)

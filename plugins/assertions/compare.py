@@ -1,0 +1,86 @@
+"""Assertions on the value as text: not equal, one of, pattern, token count.
+
+An undefined value fails each of them, except ``assert_not_eq`` (an
+undefined value is not equal to anything), as ``assert_not_contains`` in 0.3.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from tstconfig_core.api import Assertion, PluginError, Value
+
+
+def _joined(value: Value) -> str:
+    return "" if value is None else " ".join(value)
+
+
+def _shown(value: Value) -> str:
+    return "undefined" if value is None else repr(_joined(value))
+
+
+class AssertNotEq(Assertion):
+    """The value's tokens differ from the arguments (an undefined value passes)."""
+
+    summary = "the value's tokens are not the arguments (assert_not_eq A...)"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        return value is None or list(value) != list(args)
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"the value is {list(args)!r}"
+
+
+class AssertIn(Assertion):
+    """The value, joined with spaces, is one of the arguments."""
+
+    summary = "the space-joined value is one of the arguments (assert_in A...)"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        if not args:
+            raise PluginError("assert_in needs the allowed values as arguments")
+        return value is not None and _joined(value) in args
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"{_shown(value)} is not one of {list(args)!r}"
+
+
+@lru_cache(maxsize=256)
+def _compiled(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise PluginError(f"bad regular expression {text!r}: {exc}") from None
+
+
+class AssertMatches(Assertion):
+    """The whole value, joined with spaces, matches the regular expression."""
+
+    summary = "the space-joined value matches a regular expression as a whole (assert_matches RE)"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        if not args:
+            raise PluginError("assert_matches needs a regular expression")
+        pattern = _compiled(" ".join(args))
+        return value is not None and pattern.fullmatch(_joined(value)) is not None
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        return f"{_shown(value)} does not match {' '.join(args)!r}"
+
+
+class AssertCount(Assertion):
+    """The value has exactly N tokens."""
+
+    summary = "the value has N tokens (assert_count N)"
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        text = " ".join(args)
+        if not text.isdigit():
+            raise PluginError(f"assert_count needs a whole number, not {text!r}")
+        return value is not None and len(value) == int(text)
+
+    def explain(self, value: Value, args: Sequence[str]) -> str:
+        if value is None:
+            return "the property is undefined"
+        return f"the value has {len(value)} token(s), not {' '.join(args)}"

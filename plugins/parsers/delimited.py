@@ -1,0 +1,68 @@
+"""``parse_mode csv``: comma-separated values, with the csv module's dialects."""
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import replace
+
+from tstconfig_core.api import ParseOptions, Parser, PluginError, Prepared, Row
+from tstconfig_core.options import OptionError, bool_option
+
+_SNIFF = "sniff"
+
+
+def _dialect_name(args: Sequence[str]) -> str:
+    name = " ".join(args)
+    known = sorted(csv.list_dialects())
+    if name != _SNIFF and name not in known:
+        raise OptionError(f"unknown dialect {name!r}; known: {', '.join(known)}, {_SNIFF}")
+    return name
+
+
+def _delimiter(args: Sequence[str]) -> str:
+    from tstconfig_core.tokens import unescape_java
+    text = unescape_java(" ".join(args)) if args != ("",) else ""
+    if len(text) != 1:
+        raise OptionError(f"a delimiter is one character, not {text!r}")
+    return text
+
+
+class CsvParser(Parser):
+    """Each line is one CSV record, read with Python's csv module.
+
+    ``csv_dialect`` picks a dialect (``excel``, the default; ``excel-tab``;
+    ``unix``; or ``sniff`` to detect it from the first lines),
+    ``csv_delimiter`` overrides its delimiter, and ``csv_header true`` makes
+    the first row the column names. A quoted field cannot span lines.
+    """
+
+    summary = "comma-separated values (csv_dialect, csv_delimiter, csv_header)"
+    options = {"csv_dialect": _dialect_name, "csv_delimiter": _delimiter,
+               "csv_header": bool_option}
+
+    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:
+        extra = options.extra
+        name = extra.get("csv_dialect", "excel")
+        fmt: dict[str, object] = {}
+        if name == _SNIFF:
+            try:
+                dialect: object = csv.Sniffer().sniff("\n".join(lines[:20]))
+            except csv.Error:
+                raise PluginError("csv_dialect sniff: cannot tell the dialect from the "
+                                  "first lines; name one, or set csv_delimiter") from None
+        else:
+            dialect = name
+        if "csv_delimiter" in extra:
+            fmt["delimiter"] = extra["csv_delimiter"]
+        options = replace(options, extra={**extra, "_csv": (dialect, fmt)})
+        if extra.get("csv_header") and lines:
+            names = tuple(self.parse_line(lines[0], options))
+            return Prepared(options=options, column_names=names, header_lines=1)
+        return Prepared(options=options)
+
+    def parse_line(self, line: str, options: ParseOptions) -> Row:
+        dialect, fmt = options.extra.get("_csv", ("excel", {}))
+        try:
+            return next(csv.reader([line], dialect, **fmt), [])
+        except csv.Error as exc:
+            raise PluginError(f"bad CSV record {line[:60]!r}: {exc}") from None

@@ -1,0 +1,41 @@
+"""``parse_mode regex``: each line that matches ``pattern`` is a row of its groups."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tstconfig_core.api import ParseOptions, Parser, PluginError, Prepared, Row
+from tstconfig_core.options import compile_regex
+
+
+def _pattern(options: ParseOptions):
+    pattern = options.extra.get("pattern")
+    if pattern is None:
+        raise PluginError("parse_mode regex needs 'pattern RE' (a regular expression "
+                          "whose groups are the columns)")
+    return pattern
+
+
+class RegexParser(Parser):
+    """A line is a row when ``pattern`` matches in it (``re.search``).
+
+    The row is the match's groups, in order (a group that did not take part is
+    empty); without groups it is the whole match. Named groups name the
+    columns, so ``columns`` may use them. Lines that do not match are dropped.
+    """
+
+    summary = "rows from a regular expression's groups (pattern RE); named groups name columns"
+    options = {"pattern": compile_regex}
+
+    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:
+        pattern = _pattern(options)
+        names = {number: name for name, number in pattern.groupindex.items()}
+        return Prepared(options=options,
+                        column_names=tuple(names.get(i, "") for i in range(1, pattern.groups + 1)))
+
+    def parse_line(self, line: str, options: ParseOptions) -> Row | None:
+        match = _pattern(options).search(line)
+        if match is None:
+            return None
+        if not match.re.groups:
+            return [match.group(0)]
+        return [g or "" for g in match.groups()]

@@ -1,0 +1,93 @@
+"""``parse_mode table``: a fixed-width table whose first row names the columns.
+
+With ``positions`` the header and the rows are cut there. Without, the
+column starts are guessed from the header and the data together (see
+:func:`guess_positions`); ``tstconfig --inspect`` shows where they fell.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from tstconfig_core.api import ParseOptions, Parser, Prepared, Row
+from tstconfig_plugins.parsers.fixed import cut
+
+_WORD = re.compile(r"\S+")
+
+
+def _spans(line: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(line)]
+
+
+def guess_positions(header: str, rows: Sequence[str]) -> tuple[int, ...]:
+    """Column starts of a fixed-width table, from its header and its rows.
+
+    A column is a run of character positions that are non-blank in at least
+    one line (header or row), so right-aligned numbers and values wider than
+    their heading stay in their column. Two rules then join runs that are not
+    columns of their own:
+
+    - a run with no header text over it belongs to the column on its left
+      (a value with a space in it, under one heading);
+    - a run that only the header fills, one space after the previous run, is
+      the rest of a heading with a space in it (``Local Address`` when every
+      address is short).
+    """
+    width = max(len(header), max((len(r) for r in rows), default=0))
+    in_data = bytearray(width + 1)
+    for row in rows:
+        for start, end in _spans(row):
+            in_data[start:end] = b"\x01" * (end - start)
+    in_header = bytearray(width + 1)
+    for start, end in _spans(header):
+        in_header[start:end] = b"\x01" * (end - start)
+
+    runs: list[list[int]] = []  # [start, end)
+    start = None
+    for i in range(width + 1):
+        filled = in_data[i] or in_header[i]
+        if filled and start is None:
+            start = i
+        elif not filled and start is not None:
+            runs.append([start, i])
+            start = None
+
+    columns: list[list[int]] = []
+    for run in runs:
+        a, b = run
+        header_text = any(in_header[a:b])
+        data_text = any(in_data[a:b])
+        if columns and (not header_text or (not data_text and a - columns[-1][1] == 1)):
+            columns[-1][1] = b
+        else:
+            columns.append(run)
+    starts = [c[0] for c in columns] or [0]
+    starts[0] = 0  # nothing left of the first column is lost
+    return tuple(starts)
+
+
+class TableParser(Parser):
+    """A fixed-width table with a header row: ``columns`` may name its columns.
+
+    The first row (after skip_header_lines) is the header. ``positions`` cuts
+    the columns where given; otherwise they are guessed from the header and
+    the rows.
+    """
+
+    summary = "fixed-width table with a header row; columns by name (positions optional)"
+
+    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared | None:
+        if not lines:
+            return None
+        header, rows = lines[0], lines[1:]
+        patterns = [p for p in (options.section_header_pattern,
+                                options.section_footer_pattern) if p is not None]
+        if patterns:
+            rows = [r for r in rows if not any(p.fullmatch(r) for p in patterns)]
+        positions = options.positions or guess_positions(header, rows)
+        return Prepared(options=replace(options, positions=positions),
+                        column_names=tuple(cut(header, positions)), header_lines=1)
+
+    def parse_line(self, line: str, options: ParseOptions) -> Row:
+        return cut(line, options.positions or (0,))

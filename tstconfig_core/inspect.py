@@ -1,0 +1,145 @@
+"""``tstconfig --inspect``: what each block reads and how it is cut into rows.
+
+No assertion runs. For each block this prints the source, the parse
+settings in force (and where each came from), a ruler of the ``positions``
+cuts over the first lines, and each section's rows as a table whose headings
+give the raw column number, the number after ``columns``, and the name.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import TextIO
+
+from tstconfig_core.api import Row
+from tstconfig_core.block import Block, candidate_lines
+from tstconfig_core.model import ErrorEvent, Event, FileStarted, RunFinished, WarningEvent
+from tstconfig_core.options import ParseOptions
+
+RULER_LINES = 3
+
+
+def _shown(value: object) -> str:
+    if hasattr(value, "pattern"):
+        return value.pattern  # a compiled regular expression
+    if isinstance(value, tuple):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def settings(block: Block) -> list[str]:
+    """The options that differ from the defaults, each with where it came from."""
+    used = block.sections.options if block.sections and block.sections.options else block.options
+    defaults = ParseOptions()
+    suggested = set(block.data.defaults) if block.data else set()
+    lines = [f"parse_mode {block.parser_name}" + _origin("parse_mode", block, suggested)]
+    for f in fields(ParseOptions):
+        if f.name in ("parse_mode", "extra"):
+            continue
+        value = getattr(used, f.name)
+        if value == getattr(defaults, f.name):
+            continue
+        origin = _origin(f.name, block, suggested)
+        if not origin and value != getattr(block.options, f.name):
+            origin = f"  (found by parse_mode {block.parser_name})"
+        lines.append(f"{f.name} {_shown(value)!s}".replace("\t", "\\t") + origin)
+    lines += [f"{k} {_shown(v)}" for k, v in sorted(used.extra.items()) if not k.startswith("_")]
+    if block.duplicates_policy != "append":
+        lines.append(f"duplicates_policy {block.duplicates_policy}"
+                     + _origin("duplicates_policy", block, suggested))
+    if block.columns is not None:
+        lines.append("columns " + " ".join(map(str, block.columns)))
+    return lines
+
+
+def _origin(name: str, block: Block, suggested: set[str]) -> str:
+    if name in block.explicit:
+        return ""
+    if name in suggested:
+        return f"  (suggested by the {block.directive.keyword} source)"
+    return "  (default)" if name == "parse_mode" else ""
+
+
+def ruler(lines: Sequence[str], positions: Sequence[int]) -> list[str]:
+    """The offsets, a ``|`` at each cut, and the first lines under them."""
+    width = max([len(ln) for ln in lines] + [positions[-1] + 1])
+    numbers = [" "] * (width + 8)
+    for p in positions:
+        label = str(p)
+        if all(c == " " for c in numbers[p:p + len(label) + 1]):
+            numbers[p:p + len(label)] = label
+    marks = [" "] * (positions[-1] + 1)
+    for p in positions:
+        marks[p] = "|"
+    return ["".join(numbers).rstrip(), "".join(marks), *lines]
+
+
+def table(rows: Sequence[Row], names: Sequence[str], columns: tuple[int, ...] | None,
+          limit: int) -> str:
+    from tabulate import tabulate
+    shown = rows[:limit]
+    width = max([len(r) for r in shown] + [len(names), max(columns or (-1,)) + 1])
+    mapped = {raw: i for i, raw in reversed(list(enumerate(columns or ())))}
+    headers = []
+    for raw in range(width):
+        number = f"{raw}" if columns is None else (
+            f"{raw}→{mapped[raw]}" if raw in mapped else f"{raw}→-")
+        name = names[raw] if raw < len(names) else ""
+        headers.append(f"{number}\n{name}" if names else number)
+    body = [[r[i] if i < len(r) else "" for i in range(width)] for r in shown]
+    text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+    if len(rows) > limit:
+        text += f"\n... {len(rows) - limit} more row(s) (--inspect-rows N shows more)"
+    return text
+
+
+def render(block: Block, limit: int) -> str:
+    out = [f"Block at {block.directive.file}:{block.directive.line}: "
+           f"{block.directive.keyword} {block.source_ref.target}"]
+    out += ["  " + line for line in settings(block)]
+    sections = block.sections
+    if sections is None or block.data is None:
+        out.append("  (no rows: the block has an error)")
+        return "\n".join(out) + "\n"
+    options = sections.options or block.options
+    if options.positions:
+        first = candidate_lines(block.data.lines, options)[:RULER_LINES]
+        out += ["", "  Cuts (positions):"] + ["    " + ln for ln in ruler(first, options.positions)]
+    groups = [("Top level", sections.top)] + [(f"Section {name!r}", rows)
+                                             for name, rows in sections.named.items()]
+    for title, rows in groups:
+        if not rows and title == "Top level" and sections.named:
+            continue
+        out += ["", f"  {title}: {len(rows)} row(s)"]
+        if rows:
+            out += ["    " + ln for ln in
+                    table(rows, sections.column_names, block.columns, limit).splitlines()]
+    if block.columns is not None:
+        out += ["", "  Headings: raw column → column after 'columns' (- : not selected)"]
+    return "\n".join(out) + "\n"
+
+
+class InspectPrinter:
+    """Prints blocks as they end, and the errors and warnings of the run."""
+
+    def __init__(self, stream: TextIO, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+
+    def block(self, block: Block) -> None:
+        self.stream.write("\n" + render(block, self.limit))
+
+    def handle(self, event: Event) -> None:
+        write = self.stream.write
+        if isinstance(event, FileStarted):
+            write(f"Definition file: {event.path}\n")
+        elif isinstance(event, ErrorEvent):
+            write(f"ERROR: {event.location}: {event.message}\n")
+        elif isinstance(event, WarningEvent):
+            write(f"WARN: {event.location}: {event.message}\n")
+        elif isinstance(event, RunFinished):
+            s = event.summary
+            write(f"\nInspected; no assertion was run. Errors: {s.errors}\n")
+        self.stream.flush()
