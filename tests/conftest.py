@@ -23,6 +23,12 @@ def tstconfig(*args: str, cwd: Path | str | None = None, input: str | None = Non
                           timeout=timeout)
 
 
+def case_args(case: str) -> list[str]:
+    """Extra arguments of a golden case: ``cases/NAME.args`` (e.g. ``--proc-root proc/seed``)."""
+    path = FIXTURES / "cases" / f"{case}.args"
+    return path.read_text(encoding="utf-8").split() if path.exists() else []
+
+
 def normalized(report: str) -> str:
     """A report with the version line made stable, for golden files."""
     return VERSION_LINE.sub(r"\1tstconfig VERSION", report)

@@ -125,6 +125,7 @@ class Block:
     assertion_count: int
     options: ParseOptions = field(default_factory=ParseOptions)
     explicit: set[str] = field(default_factory=set)  # options the definition set
+    origins: dict[str, str] = field(default_factory=dict)  # option -> "syntax ini", ...
     parser_name: str = "tokenized"
     columns: tuple[int, ...] | None = None
     pending_columns: Directive | None = None  # a `columns` with names, until the data is parsed

@@ -33,33 +33,32 @@ def settings(block: Block) -> list[str]:
     """The options that differ from the defaults, each with where it came from."""
     used = block.sections.options if block.sections and block.sections.options else block.options
     defaults = ParseOptions()
-    suggested = set(block.data.defaults) if block.data else set()
-    lines = [f"parse_mode {block.parser_name}" + _origin("parse_mode", block, suggested)]
+    lines = [f"parse_mode {block.parser_name}" + _origin("parse_mode", block)]
     for f in fields(ParseOptions):
         if f.name in ("parse_mode", "extra"):
             continue
         value = getattr(used, f.name)
         if value == getattr(defaults, f.name):
             continue
-        origin = _origin(f.name, block, suggested)
+        origin = _origin(f.name, block)
         if not origin and value != getattr(block.options, f.name):
             origin = f"  (found by parse_mode {block.parser_name})"
-        lines.append(f"{f.name} {_shown(value)!s}".replace("\t", "\\t") + origin)
+        lines.append(f"{f.name} {_shown(value)}".replace("\t", "\\t") + origin)
     lines += [f"{k} {_shown(v)}" for k, v in sorted(used.extra.items()) if not k.startswith("_")]
     if block.duplicates_policy != "append":
         lines.append(f"duplicates_policy {block.duplicates_policy}"
-                     + _origin("duplicates_policy", block, suggested))
+                     + _origin("duplicates_policy", block))
     if block.columns is not None:
         lines.append("columns " + " ".join(map(str, block.columns)))
     return lines
 
 
-def _origin(name: str, block: Block, suggested: set[str]) -> str:
-    if name in block.explicit:
-        return ""
-    if name in suggested:
-        return f"  (suggested by the {block.directive.keyword} source)"
-    return "  (default)" if name == "parse_mode" else ""
+def _origin(name: str, block: Block) -> str:
+    if name in block.origins:
+        return f"  ({block.origins[name]})"
+    if name == "parse_mode" and name not in block.explicit:
+        return "  (default)"
+    return ""
 
 
 def ruler(lines: Sequence[str], positions: Sequence[int]) -> list[str]:

@@ -255,6 +255,8 @@ class FileRun:
         """The source's suggested parse, for each option the definition left alone."""
         assert block.data is not None
         defaults = {k: v for k, v in block.data.defaults.items() if k not in block.explicit}
+        origin = f"suggested by the {block.directive.keyword} source"
+        block.origins.update(dict.fromkeys(defaults, origin))
         policy = defaults.pop("duplicates_policy", None)
         if policy in DUPLICATES_POLICIES:
             block.duplicates_policy = str(policy)
@@ -303,6 +305,7 @@ class FileRun:
             raise DirectiveError(f"{d.keyword}: {exc}") from None
         setattr(block.options, d.keyword, value)
         block.explicit.add(d.keyword)
+        block.origins.pop(d.keyword, None)
 
     def _parse_mode(self, d: Directive) -> None:
         block = self._settable(d)
@@ -310,6 +313,7 @@ class FileRun:
         self._plugin(block, PARSERS, name, "parse mode", Parser)
         block.options.parse_mode = block.parser_name = name
         block.explicit.add("parse_mode")
+        block.origins.pop("parse_mode", None)
 
     def _syntax(self, d: Directive) -> None:
         block = self._settable(d)
@@ -331,6 +335,7 @@ class FileRun:
             block.parser_name = str(mode)
         block.options = replace(block.options, **settings)
         block.explicit.update(settings)
+        block.origins.update(dict.fromkeys(settings, f"syntax {name}"))
 
     def _plugin(self, block: Block, group: str, name: str, what: str, contract: type):
         """The named plugin; a name nobody registered, or that fails, breaks the block."""
@@ -369,6 +374,7 @@ class FileRun:
                                  f"known: {', '.join(DUPLICATES_POLICIES)}")
         block.duplicates_policy = policy
         block.explicit.add("duplicates_policy")
+        block.origins.pop("duplicates_policy", None)
 
     # -- selecting a value -------------------------------------------------
 

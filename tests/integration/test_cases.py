@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import FIXTURES, normalized, tstconfig
+from conftest import FIXTURES, case_args, normalized, tstconfig
 
 CASES = sorted(p.stem for p in (FIXTURES / "cases").glob("*.tstconfig"))
 
@@ -23,7 +23,7 @@ def expected_status(report: str) -> int:
 
 @pytest.mark.parametrize("case", CASES)
 def test_case_report(case: str, workdir) -> None:
-    result = tstconfig(f"cases/{case}.tstconfig", cwd=workdir)
+    result = tstconfig(*case_args(case), f"cases/{case}.tstconfig", cwd=workdir)
     assert "Traceback" not in result.stderr
     got = normalized(result.stdout)
     golden = FIXTURES / "cases" / f"{case}.expected"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, normalized, tstconfig
+from conftest import FIXTURES, case_args, normalized, tstconfig
 from reporting import (REQUIRE_SHARED, SHARED, harness_accepts_tap14, need, prove,
                        validate_json, validate_junit)
 
@@ -27,8 +27,8 @@ def text_summary(text: str) -> dict[str, int]:
             "failed": get("Assertions failed"), "errors": get("Errors")}
 
 
-def run_all_reporters(definition: str, cwd: Path, out: Path):
-    result = tstconfig("-r", "text", "-r", f"json:{out}/r.json", "-r", f"junit:{out}/r.xml",
+def run_all_reporters(definition: str, cwd: Path, out: Path, *args: str):
+    result = tstconfig(*args, "-r", "text", "-r", f"json:{out}/r.json", "-r", f"junit:{out}/r.xml",
                        "-r", f"tap:{out}/r.tap", "-r", f"tap13:{out}/r13.tap", definition, cwd=cwd)
     assert "Traceback" not in result.stderr
     return result
@@ -58,7 +58,7 @@ def check_consistent(result, out: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_all_reporters_agree(case, workdir, tmp_path):
-    result = run_all_reporters(f"cases/{case}.tstconfig", workdir, tmp_path)
+    result = run_all_reporters(f"cases/{case}.tstconfig", workdir, tmp_path, *case_args(case))
     check_consistent(result, tmp_path)
 
 

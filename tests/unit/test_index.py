@@ -10,8 +10,17 @@ def test_policies():
     assert index.lookup(("a",), "append") == ("1", "x", "3", "y")
     assert index.lookup(("a",), "replace") == ("3", "y")
     assert index.lookup(("a",), "ignore") == ("1", "x")
+    assert index.lookup(("a",), "unique") == ("1", "x", "3", "y")
     assert index.lookup(("c",), "append") == ()
     assert index.lookup(("z",), "append") is None
+
+
+def test_unique_leaves_out_repeated_values():
+    rows = [["22", "sshd"], ["22", "sshd"], ["80", "apache2"], ["80", "nginx"], ["80", "apache2"]]
+    index = PropertyIndex(rows, None, 1)
+    assert index.lookup(("22",), "unique") == ("sshd",)
+    assert index.lookup(("80",), "unique") == ("apache2", "nginx")
+    assert index.lookup(("22",), "append") == ("sshd", "sshd")
 
 
 def test_columns_map_and_missing_columns():

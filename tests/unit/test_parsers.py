@@ -1,6 +1,8 @@
 """Each parse mode and each preset, through the same row-building the core uses."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tstconfig_core.api import PluginError
@@ -96,3 +98,93 @@ def test_preset_apt():
     sections = parse_rows(text, with_syntax("apt"), TokenizedParser())
     assert sections.named == {"A::B": [["x"]]}
     assert sections.top == [["A::C", "root"]]
+
+
+# -- table, regex, csv: through parse_rows, which calls prepare() as the core does --
+
+def _rows(parser, data: list[str], **options):
+    from tstconfig_core.api import ParseOptions as Options
+    opts = Options(**{k: v for k, v in options.items() if k != "extra"})
+    opts.extra.update(options.get("extra", {}))
+    return parse_rows(data, opts, parser)
+
+
+NETSTAT_SHORT = [
+    "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name",
+    "tcp6       0      0 :::80                   :::*                    LISTEN      3076/apache2",
+]
+
+
+@pytest.mark.parametrize("name, header, rows, expected", [
+    ("netstat: one space between headings, right-aligned queues",
+     NETSTAT_SHORT[0], lines("netstat-plnt.txt")[2:], (0, 6, 13, 20, 44, 68, 80)),
+    ("netstat: short addresses leave 'Local Address' one heading",
+     NETSTAT_SHORT[0], NETSTAT_SHORT[1:], (0, 6, 13, 20, 44, 68, 80)),
+    ("ps: right-aligned PID and TIME",
+     "    PID TTY          TIME CMD", ["      1 ?        00:00:03 systemd",
+                                      "  12345 pts/0    00:00:00 bash"], (0, 8, 17, 26)),
+    ("df: numbers wider than their heading, 'Mounted on'",
+     "Filesystem     1K-blocks     Used Available Use% Mounted on",
+     ["overlay        263174212 99071028 150655500  40% /"], (0, 15, 25, 34, 44, 49)),
+    ("a value with a space stays under its heading",
+     "NAME    VALUE", ["a       x y", "bb      z"], (0, 8)),
+    ("no rows: the header alone", "A  B", [], (0, 3)),
+])
+def test_table_guesses_column_starts(name, header, rows, expected):
+    from tstconfig_plugins.parsers.table import guess_positions
+    assert guess_positions(header, rows) == expected, name
+
+
+def test_table_names_columns_and_cuts_rows():
+    from tstconfig_plugins.parsers.table import TableParser
+    sections = _rows(TableParser(), lines("df.txt"))
+    assert sections.column_names == ("Filesystem", "1K-blocks", "Used", "Available", "Use%",
+                                     "Mounted on")
+    assert sections.top[2] == ["/dev/sdb1", "961302560", "86123880", "826324720", "10%",
+                               "/srv/backup data"]
+    assert len(sections.top) == 3  # the header is not a row
+    given = _rows(TableParser(), lines("df.txt"), positions=(0, 25))
+    assert given.column_names == ("Filesystem     1K-blocks", "Used Available Use% Mounted on")
+
+
+def test_regex_groups_are_columns():
+    from tstconfig_plugins.parsers.regex import RegexParser
+    pattern = re.compile(r"sshd\[(?P<pid>\d+)\]: (\w+)(?: (publickey))?")
+    sections = _rows(RegexParser(), lines("auth.log"), extra={"pattern": pattern})
+    assert sections.column_names == ("pid", "", "")
+    assert sections.top == [["901", "Accepted", "publickey"], ["915", "Failed", ""],
+                            ["930", "Failed", ""]]  # CRON's line does not match
+    whole = _rows(RegexParser(), ["a1 b22", "c"], extra={"pattern": re.compile(r"\d+")})
+    assert whole.top == [["1"]]
+
+
+def test_regex_needs_a_pattern():
+    from tstconfig_plugins.parsers.regex import RegexParser
+    with pytest.raises(PluginError, match="needs 'pattern RE'"):
+        _rows(RegexParser(), ["x"])
+
+
+def test_csv_dialects_header_and_quotes():
+    from tstconfig_plugins.parsers.delimited import CsvParser
+    sections = _rows(CsvParser(), lines("users.csv"), extra={"csv_header": True})
+    assert sections.column_names == ("name", "uid", "shell", "full name")
+    assert sections.top[0] == ["root", "0", "/bin/bash", "root, the superuser"]
+    assert sections.top[1][3] == 'Deploy "bot"'
+    assert sections.top[2] == ["backup", "34", "/usr/sbin/nologin", ""]
+    tabs = _rows(CsvParser(), ["a\tb c\td"], extra={"csv_dialect": "excel-tab"})
+    assert tabs.top == [["a", "b c", "d"]]
+    sniffed = _rows(CsvParser(), lines("services.ssv"),
+                    extra={"csv_dialect": "sniff", "csv_header": True})
+    assert sniffed.column_names == ("name", "port", "enabled") and sniffed.top[0] == ["ssh", "22", "yes"]
+    semicolons = _rows(CsvParser(), ["a;b,c"], extra={"csv_delimiter": ";"})
+    assert semicolons.top == [["a", "b,c"]]
+
+
+def test_csv_options_are_checked():
+    from tstconfig_core.options import OptionError
+    from tstconfig_plugins.parsers.delimited import CsvParser
+    with pytest.raises(OptionError, match="unknown dialect"):
+        CsvParser.options["csv_dialect"](("excel-semicolon",))
+    with pytest.raises(OptionError, match="one character"):
+        CsvParser.options["csv_delimiter"]((";;",))
+    assert CsvParser.options["csv_delimiter"]((r"\t",)) == "\t"
