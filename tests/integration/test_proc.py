@@ -61,9 +61,10 @@ FAMILIES = ["ipv4", "ipv6"] if IPV6 else ["ipv4"]
 
 def as_nobody() -> list[str]:
     """A command prefix that drops to nobody, or skip when this cannot be done here."""
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
         pytest.skip("dropping to another user needs root and setpriv")
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
 @pytest.fixture
@@ -91,12 +92,15 @@ def listener(folder: Path, name: str, families: list[str], prefix: list[str] = (
 
 
 def run(folder: Path, definition: str, prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    """tstconfig on ``definition``, with a PATH where no program (netstat, ss) can be found."""
     path = folder / "d.tstconfig"
     path.write_text(textwrap.dedent(definition), encoding="utf-8")
     path.chmod(0o644)
+    empty = folder / "empty-path"
+    empty.mkdir(exist_ok=True)
     return subprocess.run([*prefix, sys.executable, "-m", "tstconfig_core", str(path)],
                           capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+                          env={**os.environ, "PATH": str(empty), "PYTHONDONTWRITEBYTECODE": "1"})
 
 
 def socket_checks(pid: int, port: int) -> str:
@@ -213,3 +217,22 @@ def test_proc_root_from_the_environment(workdir):
     assert moved.returncode == 0, moved.stdout
     missing = tstconfig("--proc-root", str(workdir / "nope"), "-", cwd=workdir, input=definition)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_tables_agree_with_netstat(shared_dir):
+    """Where netstat is installed, it is the oracle: the same rows, the same cells."""
+    netstat = shutil.which("netstat")
+    if netstat is None:
+        pytest.skip("netstat is not installed (it is only the oracle here)")
+    from tstconfig_plugins.parsers.fixed import cut
+    from tstconfig_plugins.sources.sockets import netstat_table, read_sockets
+    with listener(shared_dir, "tstlisten", FAMILIES):
+        ours = set()
+        for table in ("tcp", "tcp6"):
+            lines, positions = netstat_table(read_sockets("/proc", (table,)))
+            ours |= {tuple(cut(line, positions)[:6]) for line in lines[2:]
+                     if cut(line, positions)[5] == "LISTEN"}
+        out = subprocess.run([netstat, "-tln"], capture_output=True, text=True).stdout
+    theirs = {tuple(cut(line, (0, 6, 13, 20, 44, 68))) for line in out.splitlines()[2:]}
+    assert ours == theirs
+    assert any(row[3].startswith("127.0.0.1:") for row in ours)
