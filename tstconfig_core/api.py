@@ -31,9 +31,9 @@ if TYPE_CHECKING:
     from tstconfig_core.model import Event
 
 __all__ = [
-    "API_VERSION", "Assertion", "OptionConverter", "ParseOptions", "Parser",
-    "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData", "SourceRequest",
-    "Syntax", "Value",
+    "API_VERSION", "Assertion", "LineParser", "OptionConverter", "ParseOptions", "Parsed",
+    "Parser", "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData",
+    "SourceRequest", "Syntax", "Value",
 ]
 
 #: Bumped on any incompatible change to the contracts below.
@@ -102,11 +102,26 @@ class Source(ABC):
         """Return the lines; raise PluginError when there is nothing to read."""
 
 
-class Parser(ABC):
-    """Turns one data line into a row. Registered in ``tstconfig.parsers``.
+@dataclass(frozen=True)
+class Parsed:
+    """What a parser makes of a block's lines."""
 
-    The core has already dropped skipped, blank and comment lines and section
-    headers and footers; the parser sees only lines that may become rows.
+    rows: Sequence[Row] = ()
+    """The rows of the top level (outside every section), in order."""
+    sections: Mapping[str, Sequence[Row]] = field(default_factory=dict)
+    """Named sections and their rows, in the order they first appear."""
+    column_names: tuple[str, ...] = ()
+    """Names of the raw columns, so ``columns`` may name them (may be empty)."""
+    options: ParseOptions | None = None
+    """The options in force, when the parser found some (``--inspect`` shows them)."""
+
+
+class Parser(ABC):
+    """Turns a block's lines into rows. Registered in ``tstconfig.parsers``.
+
+    The core has already applied ``skip_header_lines`` and ``read_lines`` and
+    dropped blank and comment lines. Subclass :class:`LineParser` instead when
+    each line is a row on its own: it adds section patterns for you.
     """
 
     summary: ClassVar[str] = ""
@@ -115,17 +130,53 @@ class Parser(ABC):
     options: ClassVar[Mapping[str, OptionConverter]] = {}
 
     @abstractmethod
+    def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
+        """Return the rows; raise PluginError when the text cannot be parsed."""
+
+
+class LineParser(Parser):
+    """A parser of one line at a time; section header and footer patterns apply.
+
+    ``parse`` calls :meth:`prepare` once, then, for each line that is not a
+    section header or footer, :meth:`parse_line`.
+    """
+
+    @abstractmethod
     def parse_line(self, line: str, options: ParseOptions) -> Row | None:
         """Return the row's columns, or ``None`` to drop the line."""
 
     def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared | None:
-        """Optional: look at the block's candidate lines once before parsing.
+        """Optional: look at the block's lines once before parsing.
 
-        ``lines`` are the lines left after skip_header_lines, read_lines, blank
-        and comment lines. Return a :class:`Prepared` to consume a header, name
-        columns or adjust options; ``None`` (the default) changes nothing.
+        Return a :class:`Prepared` to consume a header, name columns or adjust
+        options; ``None`` (the default) changes nothing.
         """
         return None
+
+    def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
+        names: tuple[str, ...] = ()
+        prepared = self.prepare(lines, options)
+        if prepared is not None:
+            options, names = prepared.options, tuple(prepared.column_names)
+            lines = lines[prepared.header_lines:]
+        top: list[Row] = []
+        sections: dict[str, list[Row]] = {}
+        current = top
+        header, footer = options.section_header_pattern, options.section_footer_pattern
+        parse_line = self.parse_line
+        for line in lines:
+            if footer is not None and footer.fullmatch(line):
+                current = top
+                continue
+            if header is not None:
+                match = header.fullmatch(line)
+                if match:
+                    current = sections.setdefault(match.group(1) or "", [])
+                    continue
+            row = parse_line(line, options)
+            if row is not None:
+                current.append(row)
+        return Parsed(top, sections, names, options)
 
 
 class Syntax(ABC):

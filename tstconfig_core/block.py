@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
-from tstconfig_core.api import Parser, Row, SourceData
+from tstconfig_core.api import Parsed, Parser, Row, SourceData
 from tstconfig_core.definition import Directive
 from tstconfig_core.model import SourceRef
 from tstconfig_core.options import ParseOptions
@@ -18,16 +18,6 @@ from tstconfig_core.options import ParseOptions
 DUPLICATES_POLICIES = ("append", "replace", "ignore", "unique")
 #: What an unknown section selects: no rows (one shared list, so its index is cached once).
 NO_ROWS: list[Row] = []
-
-
-@dataclass
-class Sections:
-    """Rows of the top level and of each named section, in file order."""
-
-    top: list[Row] = field(default_factory=list)
-    named: dict[str, list[Row]] = field(default_factory=dict)
-    column_names: tuple[str, ...] = ()
-    options: ParseOptions | None = None  # as the parser used them
 
 
 def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
@@ -42,32 +32,12 @@ def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
     return out
 
 
-def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Sections:
-    """Apply skip/read, comments, blank lines and section patterns; the parser makes rows."""
-    candidates = candidate_lines(lines, options)
-    out = Sections(options=options)
-    prepared = parser.prepare(candidates, options)
-    if prepared is not None:
-        options = out.options = prepared.options
-        out.column_names = tuple(prepared.column_names)
-        del candidates[:prepared.header_lines]
-    current = out.top
-    header = options.section_header_pattern
-    footer = options.section_footer_pattern
-    parse_line = parser.parse_line
-    for line in candidates:
-        if footer is not None and footer.fullmatch(line):
-            current = out.top
-            continue
-        if header is not None:
-            match = header.fullmatch(line)
-            if match:
-                current = out.named.setdefault(match.group(1) or "", [])
-                continue
-        row = parse_line(line, options)
-        if row is not None:
-            current.append(row)
-    return out
+def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Parsed:
+    """Apply skip/read, blank and comment lines; the parser makes the rows."""
+    parsed = parser.parse(candidate_lines(lines, options), options)
+    if not isinstance(parsed, Parsed):
+        raise TypeError(f"parse() returned {type(parsed).__name__}, not tstconfig_core.api.Parsed")
+    return parsed
 
 
 class PropertyIndex:
@@ -136,14 +106,14 @@ class Block:
     value: tuple[str, ...] | None = None
     selector: str = "none"  # what set the value: property, section_size, exit_status
     data: SourceData | None = None
-    sections: Sections | None = None
+    parsed: Parsed | None = None
     broken: bool = False
     _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
         default_factory=dict)
 
     def rows(self) -> list[Row]:
-        assert self.sections is not None
-        return self.sections.top if self.selected is None else self.selected
+        assert self.parsed is not None
+        return self.parsed.rows if self.selected is None else self.selected
 
     def index(self, nkeys: int) -> PropertyIndex:
         rows = self.rows()

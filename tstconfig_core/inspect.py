@@ -31,7 +31,7 @@ def _shown(value: object) -> str:
 
 def settings(block: Block) -> list[str]:
     """The options that differ from the defaults, each with where it came from."""
-    used = block.sections.options if block.sections and block.sections.options else block.options
+    used = block.parsed.options if block.parsed and block.parsed.options else block.options
     defaults = ParseOptions()
     lines = [f"parse_mode {block.parser_name}" + _origin("parse_mode", block)]
     for f in fields(ParseOptions):
@@ -98,23 +98,23 @@ def render(block: Block, limit: int) -> str:
     out = [f"Block at {block.directive.file}:{block.directive.line}: "
            f"{block.directive.keyword} {block.source_ref.target}"]
     out += ["  " + line for line in settings(block)]
-    sections = block.sections
-    if sections is None or block.data is None:
+    parsed = block.parsed
+    if parsed is None or block.data is None:
         out.append("  (no rows: the block has an error)")
         return "\n".join(out) + "\n"
-    options = sections.options or block.options
+    options = parsed.options or block.options
     if options.positions:
         first = candidate_lines(block.data.lines, options)[:RULER_LINES]
         out += ["", "  Cuts (positions):"] + ["    " + ln for ln in ruler(first, options.positions)]
-    groups = [("Top level", sections.top)] + [(f"Section {name!r}", rows)
-                                             for name, rows in sections.named.items()]
+    groups = [("Top level", parsed.rows)] + [(f"Section {name!r}", rows)
+                                            for name, rows in parsed.sections.items()]
     for title, rows in groups:
-        if not rows and title == "Top level" and sections.named:
+        if not rows and title == "Top level" and parsed.sections:
             continue
         out += ["", f"  {title}: {len(rows)} row(s)"]
         if rows:
             out += ["    " + ln for ln in
-                    table(rows, sections.column_names, block.columns, limit).splitlines()]
+                    table(rows, parsed.column_names, block.columns, limit).splitlines()]
     if block.columns is not None:
         out += ["", "  Headings: raw column → column after 'columns' (- : not selected)"]
     return "\n".join(out) + "\n"

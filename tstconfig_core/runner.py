@@ -237,11 +237,11 @@ class FileRun:
     def _ensure_parsed(self, d: Directive) -> Block:
         block = self._need_block(d)
         self._ensure_data(block)
-        if block.sections is None:
+        if block.parsed is None:
             self._apply_source_defaults(d, block)
             parser = self._parser(block)
             try:
-                block.sections = parse_rows(block.data.lines, block.options, parser)
+                block.parsed = parse_rows(block.data.lines, block.options, parser)
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
                     "parser", block.parser_name, exc)
@@ -291,7 +291,7 @@ class FileRun:
 
     def _settable(self, d: Directive) -> Block:
         block = self._need_block(d)
-        if block.sections is not None or (d.keyword == "timeout" and block.data is not None):
+        if block.parsed is not None or (d.keyword == "timeout" and block.data is not None):
             raise DirectiveError(
                 f"{d.keyword} comes after this block's data was already read; "
                 "move it up, before the first section/property/assertion of the block")
@@ -385,11 +385,11 @@ class FileRun:
         if not d.args:
             block.selected = None
             return
-        assert block.sections is not None
-        rows = block.sections.named.get(name)
+        assert block.parsed is not None
+        rows = block.parsed.sections.get(name)
         if rows is None:
             block.selected = NO_ROWS
-            raise DirectiveError(self._unknown_section(name, list(block.sections.named)))
+            raise DirectiveError(self._unknown_section(name, list(block.parsed.sections)))
         block.selected = rows
 
     @staticmethod
@@ -413,14 +413,14 @@ class FileRun:
             block.pending_columns = None
             return
         block.columns, block.pending_columns = None, d
-        if block.sections is not None:
+        if block.parsed is not None:
             self._resolve_columns(block)
 
     def _resolve_columns(self, block: Block) -> None:
         """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
         d, block.pending_columns = block.pending_columns, None
-        assert d is not None and block.sections is not None
-        names = block.sections.column_names
+        assert d is not None and block.parsed is not None
+        names = block.parsed.column_names
         columns = []
         for arg in d.args:
             if arg.isdigit():

@@ -5,7 +5,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tstconfig_core.api import ParseOptions, Parser, PluginError, Prepared, Row
+from tstconfig_core.api import LineParser, ParseOptions, PluginError, Prepared, Row
 from tstconfig_core.options import OptionError, bool_option
 
 _SNIFF = "sniff"
@@ -27,7 +27,7 @@ def _delimiter(args: Sequence[str]) -> str:
     return text
 
 
-class CsvParser(Parser):
+class CsvParser(LineParser):
     """Each line is one CSV record, read with Python's csv module.
 
     ``csv_dialect`` picks a dialect (``excel``, the default; ``excel-tab``;

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import ParseOptions, Parser, PluginError, Row
+from tstconfig_core.api import LineParser, ParseOptions, PluginError, Row
 
 
 def cut(line: str, positions: Sequence[int]) -> list[str]:
@@ -12,7 +12,7 @@ def cut(line: str, positions: Sequence[int]) -> list[str]:
     return [line[start:end].strip() for start, end in zip(positions, ends)]
 
 
-class FixedParser(Parser):
+class FixedParser(LineParser):
     """Column i runs from positions[i] to positions[i+1]; the last to the line's end.
 
     Each column is trimmed; a short line reads as far as it goes and its

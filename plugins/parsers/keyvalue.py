@@ -1,11 +1,11 @@
 """``parse_mode keyvalue``: ``KEY<sep>VALUES``, the values tokenized."""
 from __future__ import annotations
 
-from tstconfig_core.api import ParseOptions, Parser, Row
+from tstconfig_core.api import LineParser, ParseOptions, Row
 from tstconfig_core.tokens import tokenize
 
 
-class KeyValueParser(Parser):
+class KeyValueParser(LineParser):
     """The key is the trimmed text before the first key_separator; the rest is tokenized.
 
     A line without the separator is a key with no values when

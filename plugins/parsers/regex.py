@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import ParseOptions, Parser, PluginError, Prepared, Row
+from tstconfig_core.api import LineParser, ParseOptions, PluginError, Prepared, Row
 from tstconfig_core.options import compile_regex
 
 
@@ -15,7 +15,7 @@ def _pattern(options: ParseOptions):
     return pattern
 
 
-class RegexParser(Parser):
+class RegexParser(LineParser):
     """A line is a row when ``pattern`` matches in it (``re.search``).
 
     The row is the match's groups, in order (a group that did not take part is

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tstconfig_core.api import ParseOptions, Parser, Prepared, Row
+from tstconfig_core.api import LineParser, ParseOptions, Prepared, Row
 from tstconfig_plugins.parsers.fixed import cut
 
 _WORD = re.compile(r"\S+")
@@ -67,7 +67,7 @@ def guess_positions(header: str, rows: Sequence[str]) -> tuple[int, ...]:
     return tuple(starts)
 
 
-class TableParser(Parser):
+class TableParser(LineParser):
     """A fixed-width table with a header row: ``columns`` may name its columns.
 
     The first row (after skip_header_lines) is the header. ``positions`` cuts

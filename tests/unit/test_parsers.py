@@ -56,48 +56,48 @@ def test_keyvalue():
 
 def test_skip_read_and_comments():
     opts = ParseOptions(skip_header_lines=1, read_lines=3, hash_comment_allowed=True)
-    rows = parse_rows(["header", "# c", "a 1", "", "b 2"], opts, TokenizedParser()).top
+    rows = parse_rows(["header", "# c", "a 1", "", "b 2"], opts, TokenizedParser()).rows
     assert rows == [["a", "1"]]
     opts = ParseOptions(slash_comment_allowed=True, semicolon_comment_allowed=True)
-    rows = parse_rows(["// x", "; y", "# z"], opts, TokenizedParser()).top
+    rows = parse_rows(["// x", "; y", "# z"], opts, TokenizedParser()).rows
     assert rows == [["#", "z"]]
 
 
 def test_preset_etc_passwd():
     sections = parse_rows(lines("passwd"), with_syntax("etc_passwd"), TokenizedParser())
-    assert sections.named == {}
-    assert sections.top[3] == ["svc", "x", "998", "998", "", "/var/lib/svc", "/usr/sbin/nologin"]
-    assert len(sections.top) == 5
+    assert sections.sections == {}
+    assert sections.rows[3] == ["svc", "x", "998", "998", "", "/var/lib/svc", "/usr/sbin/nologin"]
+    assert len(sections.rows) == 5
 
 
 @pytest.mark.parametrize("name", ["etc_group", "etc_shadow"])
 def test_preset_colon_files(name):
-    rows = parse_rows(["g:x:1:", "# c"], with_syntax(name), TokenizedParser()).top
+    rows = parse_rows(["g:x:1:", "# c"], with_syntax(name), TokenizedParser()).rows
     assert rows == [["g", "x", "1", ""]]
 
 
 def test_preset_ini():
     sections = parse_rows(lines("app.ini"), with_syntax("ini"), KeyValueParser())
-    assert sections.top == []
-    assert sections.named["main"] == [["name", "web01"], ["ports", "80", "443"], ["flag"],
+    assert sections.rows == []
+    assert sections.sections["main"] == [["name", "web01"], ["ports", "80", "443"], ["flag"],
                                       ["extra", "yes"]]
-    assert sections.named["db"] == [["name", "db primary"], ["empty"]]
+    assert sections.sections["db"] == [["name", "db primary"], ["empty"]]
 
 
 def test_preset_apache():
     text = ["<Directory />", "  Options None", "  <Files x>", "  Require all denied",
             "  </Files>", "Timeout 300", "#<Directory /srv>", "</Directory>"]
     sections = parse_rows(text, with_syntax("apache"), TokenizedParser())
-    assert sections.named == {"Directory /": [["Options", "None"]],
+    assert sections.sections == {"Directory /": [["Options", "None"]],
                               "Files x": [["Require", "all", "denied"]]}
-    assert sections.top == [["Timeout", "300"]]
+    assert sections.rows == [["Timeout", "300"]]
 
 
 def test_preset_apt():
     text = ["A::B {", '\t"x";', "//\t\"y\";", "};", 'A::C "root";']
     sections = parse_rows(text, with_syntax("apt"), TokenizedParser())
-    assert sections.named == {"A::B": [["x"]]}
-    assert sections.top == [["A::C", "root"]]
+    assert sections.sections == {"A::B": [["x"]]}
+    assert sections.rows == [["A::C", "root"]]
 
 
 # -- table, regex, csv: through parse_rows, which calls prepare() as the core does --
@@ -140,9 +140,9 @@ def test_table_names_columns_and_cuts_rows():
     sections = _rows(TableParser(), lines("df.txt"))
     assert sections.column_names == ("Filesystem", "1K-blocks", "Used", "Available", "Use%",
                                      "Mounted on")
-    assert sections.top[2] == ["/dev/sdb1", "961302560", "86123880", "826324720", "10%",
+    assert sections.rows[2] == ["/dev/sdb1", "961302560", "86123880", "826324720", "10%",
                                "/srv/backup data"]
-    assert len(sections.top) == 3  # the header is not a row
+    assert len(sections.rows) == 3  # the header is not a row
     given = _rows(TableParser(), lines("df.txt"), positions=(0, 25))
     assert given.column_names == ("Filesystem     1K-blocks", "Used Available Use% Mounted on")
 
@@ -152,10 +152,10 @@ def test_regex_groups_are_columns():
     pattern = re.compile(r"sshd\[(?P<pid>\d+)\]: (\w+)(?: (publickey))?")
     sections = _rows(RegexParser(), lines("auth.log"), extra={"pattern": pattern})
     assert sections.column_names == ("pid", "", "")
-    assert sections.top == [["901", "Accepted", "publickey"], ["915", "Failed", ""],
+    assert sections.rows == [["901", "Accepted", "publickey"], ["915", "Failed", ""],
                             ["930", "Failed", ""]]  # CRON's line does not match
     whole = _rows(RegexParser(), ["a1 b22", "c"], extra={"pattern": re.compile(r"\d+")})
-    assert whole.top == [["1"]]
+    assert whole.rows == [["1"]]
 
 
 def test_regex_needs_a_pattern():
@@ -168,16 +168,16 @@ def test_csv_dialects_header_and_quotes():
     from tstconfig_plugins.parsers.delimited import CsvParser
     sections = _rows(CsvParser(), lines("users.csv"), extra={"csv_header": True})
     assert sections.column_names == ("name", "uid", "shell", "full name")
-    assert sections.top[0] == ["root", "0", "/bin/bash", "root, the superuser"]
-    assert sections.top[1][3] == 'Deploy "bot"'
-    assert sections.top[2] == ["backup", "34", "/usr/sbin/nologin", ""]
+    assert sections.rows[0] == ["root", "0", "/bin/bash", "root, the superuser"]
+    assert sections.rows[1][3] == 'Deploy "bot"'
+    assert sections.rows[2] == ["backup", "34", "/usr/sbin/nologin", ""]
     tabs = _rows(CsvParser(), ["a\tb c\td"], extra={"csv_dialect": "excel-tab"})
-    assert tabs.top == [["a", "b c", "d"]]
+    assert tabs.rows == [["a", "b c", "d"]]
     sniffed = _rows(CsvParser(), lines("services.ssv"),
                     extra={"csv_dialect": "sniff", "csv_header": True})
-    assert sniffed.column_names == ("name", "port", "enabled") and sniffed.top[0] == ["ssh", "22", "yes"]
+    assert sniffed.column_names == ("name", "port", "enabled") and sniffed.rows[0] == ["ssh", "22", "yes"]
     semicolons = _rows(CsvParser(), ["a;b,c"], extra={"csv_delimiter": ";"})
-    assert semicolons.top == [["a", "b,c"]]
+    assert semicolons.rows == [["a", "b,c"]]
 
 
 def test_csv_options_are_checked():
