@@ -17,6 +17,7 @@ Examples:
   tstconfig -r text:report.txt checks/     the report written to a file
   cat x.tstconfig | tstconfig -            a definition from standard input
   tstconfig --inspect checks/netstat.tstconfig   how each block is cut into rows
+  tstconfig --list-plugins                 the plugins installed, and their state
 
 \b
 Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage.
@@ -110,22 +111,36 @@ def _load_reporters(registry, targets: list[ReportTarget]) -> list:
                    "a table, with column numbers and the positions' cuts.")
 @click.option("--inspect-rows", type=click.IntRange(min=1), default=20, show_default=True,
               metavar="N", help="With --inspect: rows shown per section.")
+@click.option("--list-plugins", is_flag=True,
+              help="List every registered plugin with its distribution, version and "
+                   "status (broken ones too), and exit.")
+@click.option("--disable-plugins", metavar="DIST,...", envvar="TSTCONFIG_DISABLE_PLUGINS",
+              default="", help="Ignore the plugins of these distributions, as if they were "
+                               "not installed (also TSTCONFIG_DISABLE_PLUGINS).")
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
 @click.version_option(__version__, "-V", "--version", prog_name="tstconfig",
                       message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
          timeout: float, proc_root: str | None, inspect: bool, inspect_rows: int,
-         debug: bool) -> None:
+         list_plugins: bool, disable_plugins: str, debug: bool) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
+    from tstconfig_core.loader import CORE_DISTRIBUTION, PluginRegistry, canonical
+    disabled = [d for d in disable_plugins.split(",") if d.strip()]
+    if any(canonical(d.strip()) == CORE_DISTRIBUTION for d in disabled):
+        click.echo(f"Warning: the built-in plugins ({CORE_DISTRIBUTION}) cannot be disabled; "
+                   "ignoring that name.", err=True)
+    registry = PluginRegistry(disabled)
+    if list_plugins:
+        from tstconfig_core.listing import render
+        click.echo(render(registry), nl=False)
+        ctx.exit(0)
     if not definitions:
         click.echo(ctx.get_usage(), err=True)
         click.echo("Error: give at least one DEFINITION (a file, a directory or -).", err=True)
         ctx.exit(2)
     from tstconfig_core.app import Run
-    from tstconfig_core.loader import PluginRegistry
 
-    registry = PluginRegistry()
     settings = {"proc_root": proc_root} if proc_root else {}
     if inspect:
         if reporters:

@@ -9,6 +9,8 @@ its distribution(s) and becomes an error at the definition line that used it.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from tstconfig_core.api import PluginError
@@ -24,17 +26,36 @@ GROUPS = {
 }
 
 
+#: The distribution of the built-in plugins, which cannot be disabled.
+CORE_DISTRIBUTION = "tstconfig"
+#: Comma-separated distributions whose plugins are ignored, as if not installed.
+DISABLE_VARIABLE = "TSTCONFIG_DISABLE_PLUGINS"
+
+
 class PluginLoadError(PluginError):
     """A registered plugin could not be used (import failure, conflict, wrong type)."""
 
 
-def distribution_of(group: str, name: str, value: str) -> str:
-    """``dist VERSION`` of the entry point, looked up only when a message needs it."""
+def canonical(name: str) -> str:
+    """A distribution name as packaging compares them (``Foo_Bar`` is ``foo-bar``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def distributions(group: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """(entry point name, value) -> (distribution, version) for one group.
+
+    Read from the installed metadata, so only asked for when a message, a
+    listing or a disabled distribution needs it.
+    """
     from importlib.metadata import entry_points
-    for ep in entry_points(group=group, name=name):
-        if ep.value == value and ep.dist is not None:
-            return f"{ep.dist.name} {ep.dist.version}"
-    return "an unknown distribution"
+    return {(ep.name, ep.value): (ep.dist.name, ep.dist.version)
+            for ep in entry_points(group=group) if ep.dist is not None}
+
+
+def distribution_of(group: str, name: str, value: str) -> str:
+    """``dist VERSION`` of the entry point."""
+    dist = distributions(group).get((name, value))
+    return f"{dist[0]} {dist[1]}" if dist else "an unknown distribution"
 
 
 def describe(ep: Any) -> str:
@@ -44,10 +65,16 @@ def describe(ep: Any) -> str:
 
 
 class PluginRegistry:
-    """The plugins of every group, loaded on first use and kept."""
+    """The plugins of every group, loaded on first use and kept.
 
-    def __init__(self) -> None:
+    ``disabled`` names distributions whose entry points are left out, as if
+    they were not installed (the core's own cannot be disabled).
+    """
+
+    def __init__(self, disabled: Iterable[str] = ()) -> None:
+        self.disabled = {canonical(d.strip()) for d in disabled if d.strip()} - {CORE_DISTRIBUTION}
         self._entry_points: dict[str, list[Any]] = {}
+        self._switched_off: dict[str, dict[str, str]] = {}  # group -> name -> distribution
         self._names: dict[str, frozenset[str]] = {}
         self._loaded: dict[tuple[str, str], Any] = {}
 
@@ -56,9 +83,30 @@ class PluginRegistry:
         if group not in self._entry_points:
             from stevedore import NamedExtensionManager
             manager = NamedExtensionManager(group, names=[])
-            self._entry_points[group] = sorted(manager.list_entry_points(),
-                                               key=lambda ep: (ep.name, ep.value))
+            found = sorted(manager.list_entry_points(), key=lambda ep: (ep.name, ep.value))
+            off: dict[str, str] = {}
+            if self.disabled:
+                dists = distributions(group)
+                kept = []
+                for ep in found:
+                    dist = dists.get((ep.name, ep.value), ("", ""))[0]
+                    if canonical(dist) in self.disabled:
+                        off[ep.name] = dist
+                    else:
+                        kept.append(ep)
+                found = kept
+            self._entry_points[group], self._switched_off[group] = found, off
         return self._entry_points[group]
+
+    def disabled_provider(self, group: str, name: str) -> str | None:
+        """The disabled distribution that registers ``name`` in ``group``, if any."""
+        self.entry_points(group)
+        return self._switched_off[group].get(name)
+
+    def describe(self, group: str, name: str) -> str:
+        """The entry point(s) of ``name``, with their distributions, for messages."""
+        found = [ep for ep in self.entry_points(group) if ep.name == name]
+        return "; ".join(describe(ep) for ep in found) or f"no entry point '{name}' in {group}"
 
     def names(self, group: str) -> list[str]:
         return sorted(self._name_set(group))
@@ -110,6 +158,13 @@ class PluginRegistry:
 
     def _load(self, group: str, name: str) -> Any:
         ep = self._single(group, name)
+        if name in self._switched_off[group]:
+            # A disabled distribution registers this name too. stevedore imports every
+            # entry point of a name before resolving, so load the chosen one alone.
+            try:
+                return ep.load()
+            except Exception as exc:
+                raise self._import_failed(ep, exc) from exc
         from stevedore import NamedExtensionManager
         failures: list[BaseException] = []
 
@@ -123,9 +178,11 @@ class PluginRegistry:
                                         on_load_failure_callback=on_failure,
                                         conflict_resolver=on_conflict)
         if failures:
-            exc = failures[0]
-            raise PluginLoadError(
-                f"plugin {name!r} failed to import: {type(exc).__name__}: {exc}; "
-                f"{describe(ep)}") from exc
+            raise self._import_failed(ep, failures[0]) from failures[0]
         log.debug("loaded %s from %s", name, ep.value)
         return manager[name].plugin
+
+    @staticmethod
+    def _import_failed(ep: Any, exc: BaseException) -> PluginLoadError:
+        return PluginLoadError(f"plugin {ep.name!r} failed to import: {type(exc).__name__}: "
+                               f"{exc}; {describe(ep)}")

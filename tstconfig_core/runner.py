@@ -17,7 +17,7 @@ from dataclasses import replace
 from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
 from tstconfig_core.block import DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows
 from tstconfig_core.definition import Directive, SyntaxProblem, parse_definition
-from tstconfig_core.loader import PluginLoadError, PluginRegistry
+from tstconfig_core.loader import DISABLE_VARIABLE, PluginLoadError, PluginRegistry
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, SourceRef, WarningEvent)
 from tstconfig_core.options import FIELD_NAMES, OPTION_DIRECTIVES, OptionError, to_int
@@ -28,6 +28,7 @@ SOURCES = "tstconfig.sources"
 PARSERS = "tstconfig.parsers"
 SYNTAXES = "tstconfig.syntaxes"
 ASSERTIONS = "tstconfig.assertions"
+KINDS = {SOURCES: "source", PARSERS: "parser", SYNTAXES: "syntax", ASSERTIONS: "assertion"}
 
 DEFAULT_PARSER = "tokenized"
 #: Looks like a number, so it cannot be a column name: ``-1``, ``2.5``.
@@ -124,6 +125,11 @@ class FileRun:
 
     def _unknown(self, keyword: str) -> str:
         import difflib
+        for group in (SOURCES, ASSERTIONS):
+            dist = self.registry.disabled_provider(group, keyword)
+            if dist:
+                return (f"{keyword!r} comes from the distribution {dist}, which is disabled "
+                        f"({DISABLE_VARIABLE} or --disable-plugins)")
         known = [*self.core, *OPTION_DIRECTIVES, *self.registry.names(SOURCES),
                  *self.registry.names(ASSERTIONS)]
         if self.block is not None:
@@ -154,22 +160,30 @@ class FileRun:
 
     def _need_block(self, d: Directive) -> Block:
         if self.block is None:
-            raise DirectiveError(
-                f"{d.keyword} needs a source first: start a block with "
-                "'file PATH' or 'command PROGRAM ARGS...'")
+            sources = ", ".join(self.registry.names(SOURCES))
+            raise DirectiveError(f"{d.keyword} needs a source first: start a block with a "
+                                 f"source directive ({sources})")
         return self.block
 
     def _start_block(self, d: Directive, position: int) -> None:
+        """A new block; one whose source plugin cannot be loaded starts broken, so the
+        directives after it belong to it and its assertions are reported as not run."""
         self._finish_block()
-        source = self.registry.instance(SOURCES, d.keyword, Source)
         following = self._block_directives(position)
+        try:
+            source: Source | None = self.registry.instance(SOURCES, d.keyword, Source)
+        except PluginLoadError as exc:
+            source, problem = None, str(exc)
         self.block = Block(
             directive=d,
-            source_ref=SourceRef(d.keyword, source.label, " ".join(d.args)),
+            source_ref=SourceRef(d.keyword, source.label if source else "Source",
+                                 " ".join(d.args)),
             timeout=self.default_timeout,
             checks_exit_status=any(x.keyword == "exit_status" for x in following),
             assertion_count=sum(self.registry.has(ASSERTIONS, x.keyword) for x in following),
         )
+        if source is None:
+            raise self._break(self.block, problem)
 
     def _block_directives(self, position: int) -> list[Directive]:
         out = []
@@ -196,7 +210,7 @@ class FileRun:
             data = source.read(SourceRequest(d.args, block.timeout, self.settings))
         except Exception as exc:
             reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
-                "source", d.keyword, exc)
+                SOURCES, d.keyword, exc)
             self._error(d, str(self._break(block, reason)))
             raise BlockBroken() from exc
         block.data = data
@@ -221,11 +235,13 @@ class FileRun:
             message += f"; the {block.assertion_count} assertion(s) of this block were not run"
         return DirectiveError(message)
 
-    def _plugin_bug(self, kind: str, name: str, exc: BaseException) -> str:
+    def _plugin_bug(self, group: str, name: str, exc: BaseException) -> str:
+        """A plugin raised something other than PluginError: say so, and whose it is."""
         log.debug("plugin failure", exc_info=exc)
         if self.debug:
             raise exc
-        return f"{kind} plugin {name!r} failed: {type(exc).__name__}: {exc}"
+        return (f"{KINDS[group]} plugin {name!r} failed: {type(exc).__name__}: {exc}; "
+                f"{self.registry.describe(group, name)}")
 
     def _ensure_data(self, block: Block) -> None:
         """Read the source on first need; a broken block has no data (already reported)."""
@@ -244,7 +260,7 @@ class FileRun:
                 block.parsed = parse_rows(block.data.lines, block.options, parser)
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
-                    "parser", block.parser_name, exc)
+                    PARSERS, block.parser_name, exc)
                 raise self._break(block, f"cannot parse the output of {block.directive.keyword} "
                                          f"{block.source_ref.target!r}: {reason}") from exc
         if block.pending_columns is not None:
@@ -323,7 +339,7 @@ class FileRun:
             settings = dict(syntax.settings())
         except Exception as exc:
             reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
-                "syntax", name, exc)
+                SYNTAXES, name, exc)
             raise self._break(block, reason) from exc
         unknown = set(settings) - FIELD_NAMES
         if unknown:
@@ -340,6 +356,11 @@ class FileRun:
     def _plugin(self, block: Block, group: str, name: str, what: str, contract: type):
         """The named plugin; a name nobody registered, or that fails, breaks the block."""
         if not self.registry.has(group, name):
+            dist = self.registry.disabled_provider(group, name)
+            if dist:
+                raise self._break(block, f"{what} {name!r} comes from the distribution {dist}, "
+                                         f"which is disabled ({DISABLE_VARIABLE} or "
+                                         "--disable-plugins)")
             names = ", ".join(self.registry.names(group))
             raise self._break(block, f"unknown {what} {name!r}; known: {names}")
         try:
@@ -479,7 +500,7 @@ class FileRun:
         except PluginError:
             raise
         except Exception as exc:
-            raise DirectiveError(self._plugin_bug("assertion", d.keyword, exc)) from exc
+            raise DirectiveError(self._plugin_bug(ASSERTIONS, d.keyword, exc)) from exc
         self.emit(AssertionResult(
             file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
             property=block.property, value=block.value, keyword=d.keyword, args=d.args,

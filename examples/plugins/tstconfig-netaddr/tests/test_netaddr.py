@@ -1,0 +1,132 @@
+"""assert_ip_in and assert_port_in: token reading, the checks, and real sockets."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tstconfig_core.api import PluginError
+from tstconfig_netaddr import AssertIpIn, AssertPortIn, address_of, port_of, split_socket
+
+HERE = Path(__file__).parent
+
+
+@pytest.mark.parametrize("token, host, port", [
+    ("0.0.0.0:22", "0.0.0.0", "22"),
+    (":::80", "::", "80"),
+    ("::1:631", "::1", "631"),  # as netstat writes it: the port reading wins
+    ("[::1]:8080", "::1", "8080"),
+    ("0.0.0.0:*", "0.0.0.0", "*"),
+    ("::ffff:127.0.0.1:8080", "::ffff:127.0.0.1", "8080"),
+    ("10.0.0.1", "10.0.0.1", None),
+    ("::1", "::1", None),
+    ("fe80::1%eth0", "fe80::1%eth0", None),
+])
+def test_split_socket(token, host, port):
+    assert split_socket(token) == (host, port)
+
+
+def test_addresses_and_ports():
+    assert str(address_of("10.0.0.5/24")) == "10.0.0.5"
+    assert str(address_of("fe80::1%eth0")) == "fe80::1"
+    assert port_of("0.0.0.0:22") == 22 and port_of("443") == 443
+    for bad in ("sshd", "300.1.1.1", "-"):
+        with pytest.raises(PluginError, match="not an IP address"):
+            address_of(bad)
+    for bad in ("0.0.0.0:*", "10.0.0.1", "70000"):
+        with pytest.raises(PluginError, match="has no port"):
+            port_of(bad)
+
+
+@pytest.mark.parametrize("value, networks, passes", [
+    (("127.0.0.1:5432", "::1:5432"), ("loopback",), True),
+    (("127.0.0.1:5432", "::1:5432"), ("127.0.0.0/8", "::1"), True),
+    (("0.0.0.0:6379",), ("loopback",), False),  # every interface is not loopback
+    ((":::22",), ("loopback",), False),
+    (("::ffff:127.0.0.1:8080",), ("127.0.0.0/8",), True),  # an IPv4-mapped address
+    (("10.1.2.3", "192.168.0.9"), ("private",), True),
+    (("10.1.2.3", "8.8.8.8"), ("10.0.0.0/8",), False),
+    (("fe80::1%eth0:546",), ("link-local",), True),
+    ((), ("loopback",), True),   # no address to check
+    (None, ("loopback",), True),
+])
+def test_assert_ip_in(value, networks, passes):
+    assertion = AssertIpIn()
+    assert assertion.check(value, networks) is passes
+    if not passes:
+        assert "outside" in assertion.explain(value, networks)
+
+
+@pytest.mark.parametrize("value, ranges, passes", [
+    (("0.0.0.0:22", ":::22"), ("22",), True),
+    (("22", "80", "443"), ("1-1023",), True),
+    (("8080",), ("1-1023",), False),
+    (("8443",), ("22", "8000:8999"), True),
+    (None, ("22",), True),
+])
+def test_assert_port_in(value, ranges, passes):
+    assert AssertPortIn().check(value, ranges) is passes
+
+
+@pytest.mark.parametrize("assertion, args, value, message", [
+    (AssertIpIn(), ("10.0.0.0/33",), ("10.0.0.1",), "is not a network"),
+    (AssertIpIn(), (), ("10.0.0.1",), "needs one or more networks"),
+    (AssertIpIn(), ("loopback",), ("LISTEN",), "not an IP address"),
+    (AssertPortIn(), ("1023-1",), ("22",), "not a port or a range"),
+    (AssertPortIn(), ("22",), ("0.0.0.0:*",), "has no port"),
+])
+def test_errors(assertion, args, value, message):
+    with pytest.raises(PluginError, match=message):
+        assertion.check(value, args)
+
+
+def tstconfig(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tstconfig_core", *args], cwd=HERE.parent,
+                          input=input, capture_output=True, text=True, timeout=60)
+
+
+def test_the_example_on_a_recorded_database_host():
+    result = tstconfig("--proc-root", "tests/fixtures/db-host", "examples/loopback-only.tstconfig")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_example_catches_a_leaky_host():
+    result = tstconfig("--proc-root", "tests/fixtures/leaky-host",
+                       "examples/loopback-only.tstconfig")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert " Value:     127.0.0.1:5432 0.0.0.0:6379 ::ffff:10.0.0.5:9100" in result.stdout
+
+
+def test_a_socket_this_test_opened_is_on_loopback():
+    """A real listener on 127.0.0.1 (and ::1 where there is IPv6), checked through proc."""
+    held = [socket.socket()]
+    held[0].bind(("127.0.0.1", 0))
+    port = held[0].getsockname()[1]
+    try:
+        six = socket.socket(socket.AF_INET6)
+        six.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        six.bind(("::1", port))
+        held.append(six)
+    except OSError:
+        pass  # no IPv6 here: the IPv4 socket alone
+    for s in held:
+        s.listen()
+    try:
+        definition = (f"proc net/listening\ncolumns Port \"Local Address\"\nproperty {port}\n"
+                      f"assert_count {len(held)}\nassert_ip_in loopback\nassert_ip_in 10.0.0.0/8\n")
+        result = tstconfig("-", input=definition)
+    finally:
+        for s in held:
+            s.close()
+    assert "Assertions passed: 2" in result.stdout and "Assertions failed: 1" in result.stdout, \
+        result.stdout + result.stderr
+
+
+def test_listed_with_its_version():
+    result = tstconfig("--list-plugins")
+    rows = [line.split()[:5] for line in result.stdout.splitlines()]
+    assert ["tstconfig.assertions", "assert_ip_in", "tstconfig-netaddr", "1.0.0", "ok"] in rows
+    assert ["tstconfig.assertions", "assert_port_in", "tstconfig-netaddr", "1.0.0", "ok"] in rows

@@ -1,0 +1,78 @@
+"""``tstconfig --list-plugins``: every registered plugin, and whether it works.
+
+Each plugin is imported here (the one place that imports them all), so a
+broken one is listed as broken with the reason, and the listing still succeeds.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tstconfig_core import api
+from tstconfig_core.loader import GROUPS, PluginLoadError, PluginRegistry, distributions
+
+CONTRACTS: dict[str, type] = {
+    "tstconfig.sources": api.Source, "tstconfig.parsers": api.Parser,
+    "tstconfig.syntaxes": api.Syntax, "tstconfig.assertions": api.Assertion,
+    "tstconfig.reporters": api.Reporter,
+}
+
+
+def _summary(plugin: Any) -> str:
+    text = getattr(plugin, "summary", "") or (plugin.__doc__ or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _reason(exc: BaseException) -> str:
+    cause = exc.__cause__
+    if cause is None:
+        return str(exc).split("; entry point")[0]
+    return f"{type(cause).__name__}: {cause}"
+
+
+def _status(registry: PluginRegistry, group: str, name: str) -> tuple[str, str]:
+    """(status, summary) of one name that only one distribution registers."""
+    contract = CONTRACTS[group]
+    try:
+        if contract is api.Reporter:  # a reporter class is made per output stream
+            plugin = registry.load(group, name)
+            if not (isinstance(plugin, type) and issubclass(plugin, api.Reporter)):
+                return "broken", "not a tstconfig_core.api.Reporter class"
+        else:
+            plugin = registry.instance(group, name, contract)
+    except PluginLoadError as exc:
+        return "broken", _reason(exc)
+    return "ok", _summary(plugin)
+
+
+def plugin_rows(registry: PluginRegistry) -> list[list[str]]:
+    """[group, name, distribution, version, status, summary] for every entry point."""
+    rows = []
+    for group in GROUPS.values():
+        dists = distributions(group)
+        eps = registry.entry_points(group)
+        counts = Counter(ep.name for ep in eps)
+        for ep in eps:
+            dist, version = dists.get((ep.name, ep.value), ("?", "?"))
+            if counts[ep.name] > 1:
+                others = sorted({dists.get((o.name, o.value), ("?",))[0] for o in eps
+                                 if o.name == ep.name and o.value != ep.value})
+                status, summary = "conflict", f"also registered by {', '.join(others)}"
+            else:
+                status, summary = _status(registry, group, ep.name)
+            rows.append([group, ep.name, dist, version, status, summary])
+        for name, dist in sorted(registry._switched_off.get(group, {}).items()):
+            version = next((v for (n, _), (d, v) in dists.items() if n == name and d == dist), "?")
+            rows.append([group, name, dist, version, "disabled", ""])
+    return rows
+
+
+def render(registry: PluginRegistry) -> str:
+    from tabulate import tabulate
+    rows = plugin_rows(registry)
+    table = tabulate(rows, headers=["group", "name", "distribution", "version", "status",
+                                    "summary"], tablefmt="simple", disable_numparse=True)
+    broken = sum(r[4] in ("broken", "conflict") for r in rows)
+    note = (f"\n{broken} plugin(s) cannot be used; a definition that uses one gets an error "
+            "at that line, and every other definition runs as usual.\n" if broken else "\n")
+    return table + "\n" + note
