@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,21 @@ def tstconfig(*args: str, cwd: Path | str | None = None, input: str | None = Non
     return subprocess.run([sys.executable, "-m", "tstconfig_core", *args], cwd=cwd,
                           input=input, capture_output=True, text=True, env=full_env,
                           timeout=timeout)
+
+
+def make_dist(root: Path, name: str, version: str, entry_points: str,
+              modules: dict[str, str]) -> None:
+    """An installed distribution, as pip leaves one: a *.dist-info folder and its modules.
+
+    Put ``root`` on PYTHONPATH and its entry points are found like any installed package's.
+    """
+    info = root / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(textwrap.dedent(entry_points), encoding="utf-8")
+    for module, code in modules.items():
+        (root / f"{module}.py").write_text(code, encoding="utf-8")
 
 
 def case_args(case: str) -> list[str]:

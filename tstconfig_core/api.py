@@ -23,20 +23,26 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, TextIO
+from typing import ClassVar, TextIO
 
+from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
+                                  FileStarted, RunFinished, RunStarted, SourceRef, Summary,
+                                  WarningEvent)
 from tstconfig_core.options import ParseOptions
-
-if TYPE_CHECKING:
-    from tstconfig_core.model import Event
+from tstconfig_core.tokens import tokenize
 
 __all__ = [
     "API_VERSION", "Assertion", "LineParser", "OptionConverter", "ParseOptions", "Parsed",
     "Parser", "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData",
-    "SourceRequest", "Syntax", "Value",
+    "SourceRequest", "Syntax", "Value", "tokenize",
+    # the events a reporter receives, in tstconfig_core.model
+    "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
+    "RunStarted", "SourceRef", "Summary", "WarningEvent",
 ]
 
-#: Bumped on any incompatible change to the contracts below.
+#: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
+#: field with a default, an event field); MAJOR when a plugin written for the
+#: previous version could break. See docs/plugins.md, "Stability".
 API_VERSION = "1.0"
 
 #: A parsed row: its columns, in order.

@@ -4,13 +4,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import FIXTURES, normalized, tstconfig
+import pytest
+
+from conftest import FIXTURES, make_dist, normalized, tstconfig
 
 README = Path(__file__).parents[2] / "README.md"
 
 
 def code_blocks(text: str) -> list[str]:
-    return re.findall(r"```\n(.*?)```", text, re.DOTALL)
+    return [body for lang, body in fenced_blocks(text) if lang == ""]
 
 
 def test_readme_netstat_example(tmp_path):
@@ -24,3 +26,56 @@ def test_readme_netstat_example(tmp_path):
     expected = normalized(report).replace("netstat -plnt", f"cat {fixture}")
     assert normalized(result.stdout) == expected
     assert result.returncode == 1
+
+
+PLUGINS_DOC = Path(__file__).parents[2] / "docs" / "plugins.md"
+KINDS = ["Sources", "Parsers", "Syntaxes", "Assertions", "Reporters"]
+
+
+def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(language, text) of each fenced code block, openings paired with closings."""
+    blocks, lang, body = [], None, []
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            if lang is None:
+                lang, body = line[3:].strip(), []
+            else:
+                blocks.append((lang, "\n".join(body) + "\n"))
+                lang = None
+        elif lang is not None:
+            body.append(line)
+    return blocks
+
+
+def doc_example(kind: str) -> tuple[str, str, str, str]:
+    """(entry-point section, module name, code, definition) of a kind's example in plugins.md."""
+    text = PLUGINS_DOC.read_text(encoding="utf-8")
+    section = text.split(f"\n## {kind}\n", 1)[1].split("\n## ", 1)[0]
+    blocks = fenced_blocks(section)
+    toml = next(text for lang, text in blocks if lang == "toml")
+    code = [text for lang, text in blocks if lang == "python"][-1]  # the contract comes first
+    definition = [text for lang, text in blocks if lang == ""][-1]
+    group = re.search(r'\[project\.entry-points\."([^"]+)"\]', toml).group(1)
+    name, target = (part.strip().strip('"') for part in toml.splitlines()[1].split("="))
+    return f"[{group}]\n{name} = {target}\n", target.split(":")[0], code, definition
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_plugin_doc_example_works_as_written(kind, tmp_path):
+    """Each kind's example in docs/plugins.md, installed as a distribution and used."""
+    entry_points, module, code, definition = doc_example(kind)
+    site = tmp_path / "site"
+    site.mkdir()
+    make_dist(site, f"docs-{kind.lower()}", "1.0", entry_points, {module: code})
+    (tmp_path / "d.tstconfig").write_text(definition, encoding="utf-8")
+    env = {"PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    args = ["-r", "oneline"] if kind == "Reporters" else []
+    result = tstconfig(*args, "d.tstconfig", cwd=tmp_path, env=env)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    if kind == "Reporters":
+        assert result.stdout == "tstconfig OK 1/1, 0 error(s)\n"
+    else:
+        assert "Assertions passed: 1" in result.stdout and "Errors: 0" in result.stdout
+    listed = tstconfig("--list-plugins", env=env).stdout
+    assert re.search(rf"docs-{kind.lower()} +1\.0 +ok", listed), listed

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tstconfig
+from conftest import make_dist, tstconfig
 
 GOOD = '''
 from tstconfig_core.api import Assertion, PluginError
@@ -32,17 +32,6 @@ class Raises(Assertion):
 class NotAnAssertion:
     pass
 '''
-
-
-def make_dist(root: Path, name: str, version: str, entry_points: str,
-              modules: dict[str, str]) -> None:
-    info = root / f"{name.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text(textwrap.dedent(entry_points), encoding="utf-8")
-    for module, code in modules.items():
-        (root / f"{module}.py").write_text(code, encoding="utf-8")
 
 
 @pytest.fixture
