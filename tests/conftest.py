@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,25 @@ FIXTURES = Path(__file__).parent / "fixtures"
 VERSION_LINE = re.compile(r"^(# )?tstconfig \S+$", re.MULTILINE)
 
 
+@lru_cache(maxsize=1)
+def third_party_plugins() -> str:
+    """Distributions installed here that register tstconfig plugins, tstconfig aside."""
+    from importlib.metadata import distributions
+    names = {d.metadata["Name"] for d in distributions()
+             if d.metadata["Name"] != "tstconfig"
+             and any(ep.group.startswith("tstconfig.") for ep in d.entry_points)}
+    return ",".join(sorted(names))
+
+
 def tstconfig(*args: str, cwd: Path | str | None = None, input: str | None = None,
               env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run ``python -m tstconfig_core ARGS`` and capture its output as text."""
-    full_env = dict(os.environ, **(env or {}))
+    """Run ``python -m tstconfig_core ARGS`` and capture its output as text.
+
+    Plugins that other distributions installed here (the example plugins, say)
+    are disabled, so reports do not depend on what else is installed; ``env``
+    may set TSTCONFIG_DISABLE_PLUGINS itself.
+    """
+    full_env = dict(os.environ, TSTCONFIG_DISABLE_PLUGINS=third_party_plugins(), **(env or {}))
     return subprocess.run([sys.executable, "-m", "tstconfig_core", *args], cwd=cwd,
                           input=input, capture_output=True, text=True, env=full_env,
                           timeout=timeout)
