@@ -28,13 +28,14 @@ from typing import ClassVar, TextIO
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, RunFinished, RunStarted, SourceRef, Summary,
                                   WarningEvent)
+from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded
 from tstconfig_core.options import ParseOptions
 from tstconfig_core.tokens import tokenize
 
 __all__ = [
     "API_VERSION", "Assertion", "LineParser", "OptionConverter", "ParseOptions", "Parsed",
     "Parser", "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData",
-    "SourceRequest", "Syntax", "Value", "tokenize",
+    "SourceRequest", "Syntax", "TooLarge", "Value", "read_bounded", "tokenize",
     # the events a reporter receives, in tstconfig_core.model
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
     "RunStarted", "SourceRef", "Summary", "WarningEvent",
@@ -65,6 +66,9 @@ class SourceRequest:
     timeout: float
     """Seconds the source may take (commands are killed past it)."""
     settings: Mapping[str, object] = field(default_factory=dict)
+    max_size: int = DEFAULT_MAX_SIZE
+    """Bytes the source may return at most; past it, raise PluginError
+    (:func:`read_bounded` does this for files)."""
     """Run-wide settings from the command line that sources may use
     (``proc_root``: the directory the ``proc`` source reads, from ``--proc-root``)."""
 
@@ -102,6 +106,8 @@ class Source(ABC):
     summary: ClassVar[str] = ""
     #: The label of the report's source line (``File``, ``Command``).
     label: ClassVar[str] = "Source"
+    #: True for a source that runs programs: ``--no-commands`` refuses it.
+    runs_programs: ClassVar[bool] = False
 
     @abstractmethod
     def read(self, request: SourceRequest) -> SourceData:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -15,6 +16,14 @@ from tstconfig_core.model import ErrorEvent, Event, RunFinished, RunStarted, Sum
 from tstconfig_core.runner import FileRun
 
 DEFINITION_SUFFIX = ".tstconfig"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: stop like Ctrl-C (commands killed, reports written), exit 143."""
+
+
+def _terminated(_signum: int, _frame: object) -> None:
+    raise Terminated()
 
 
 def expand(paths: Iterable[str]) -> Iterator[str | ErrorEvent]:
@@ -63,7 +72,8 @@ class Run:
     def execute(self, paths: Sequence[str]) -> int:
         start = time.time()
         self.emit(RunStarted(__version__, os.uname().nodename, start))
-        interrupted = False
+        interrupted = 0
+        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
             for item in expand(paths):
                 if isinstance(item, ErrorEvent):
@@ -78,6 +88,10 @@ class Run:
                 FileRun(self.registry, self.emit, self.timeout, self.debug, self.settings,
                         self.on_block).run(text, name)
         except KeyboardInterrupt:
-            interrupted = True
-        self.emit(RunFinished(self.summary, time.time() - start, interrupted=interrupted))
-        return 130 if interrupted else self.summary.exit_status
+            interrupted = 128 + signal.SIGINT
+        except Terminated:
+            interrupted = 128 + signal.SIGTERM
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        self.emit(RunFinished(self.summary, time.time() - start, interrupted=bool(interrupted)))
+        return interrupted or self.summary.exit_status

@@ -91,8 +91,10 @@ class Block:
     directive: Directive
     source_ref: SourceRef
     timeout: float
+    max_size: int
     checks_exit_status: bool
     assertion_count: int
+    sensitive: bool = False  # values are masked in every report
     options: ParseOptions = field(default_factory=ParseOptions)
     explicit: set[str] = field(default_factory=set)  # options the definition set
     origins: dict[str, str] = field(default_factory=dict)  # option -> "syntax ini", ...

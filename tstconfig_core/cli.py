@@ -20,7 +20,8 @@ Examples:
   tstconfig --list-plugins                 the plugins installed, and their state
 
 \b
-Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage.
+Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage;
+130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (reports are still written).
 """
 
 REPORTERS = "tstconfig.reporters"
@@ -102,6 +103,12 @@ def _load_reporters(registry, targets: list[ReportTarget]) -> list:
                    "output). Repeatable.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds a command may run before it is killed.")
+@click.option("--max-size", metavar="SIZE", default="64M", show_default=True,
+              help="Most bytes a source may give (a file, a command's output); 64K, 64M, "
+                   "1G. A block can set its own with 'max_size SIZE'.")
+@click.option("--no-commands", is_flag=True,
+              help="Refuse every source that runs a program (command): for definitions "
+                   "from a place you do not trust. See docs/security.md.")
 @click.option("--proc-root", metavar="DIR", envvar="TSTCONFIG_PROC_ROOT",
               type=click.Path(exists=True, file_okay=False),
               help="Where the proc source reads /proc from (default /proc; also "
@@ -122,8 +129,9 @@ def _load_reporters(registry, targets: list[ReportTarget]) -> list:
                       message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
-         timeout: float, proc_root: str | None, inspect: bool, inspect_rows: int,
-         list_plugins: bool, disable_plugins: str, debug: bool) -> None:
+         timeout: float, max_size: str, no_commands: bool, proc_root: str | None,
+         inspect: bool, inspect_rows: int, list_plugins: bool, disable_plugins: str,
+         debug: bool) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
     from tstconfig_core.loader import CORE_DISTRIBUTION, PluginRegistry, canonical
     disabled = [d for d in disable_plugins.split(",") if d.strip()]
@@ -141,7 +149,14 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         ctx.exit(2)
     from tstconfig_core.app import Run
 
-    settings = {"proc_root": proc_root} if proc_root else {}
+    from tstconfig_core.limits import parse_size
+    try:
+        size = parse_size(max_size)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-size") from None
+    settings: dict[str, object] = {"max_size": size, "no_commands": no_commands}
+    if proc_root:
+        settings["proc_root"] = proc_root
     if inspect:
         if reporters:
             raise click.UsageError("--inspect prints to standard output; it takes no --reporter")

@@ -1,6 +1,7 @@
 """Reading a definition file into directives, each with its file and line."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -42,18 +43,47 @@ def split_lines(text: str) -> list[str]:
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_BARE_WORD = re.compile(r"[^ \t\r\n\f\"]+")
+
+
+def definition_lines(text: str) -> list[str]:
+    """The lines of a definition: LF, CRLF or a lone CR ends a line (old Mac files too)."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def parse_line(line: str, number: int, name: str) -> Directive | SyntaxProblem | None:
+    """One line as a directive; None for a blank or comment line."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith("#"):
+        return None
+    try:
+        tokens = tokenize(line, strict=True)
+    except UnterminatedQuote as exc:
+        return SyntaxProblem(name, number, f"{exc}; close it with another \"")
+    if not tokens or not tokens[0]:
+        return SyntaxProblem(name, number, "a directive must start with a keyword")
+    return Directive(name, number, tokens[0], tuple(tokens[1:]))
+
+
+def keyword_of(line: str) -> str | None:
+    """The keyword of a line, without reading the rest of it (None: blank or comment)."""
+    stripped = line.lstrip(" \t\r\n\f")
+    if not stripped or stripped.startswith("#"):
+        return None
+    match = _BARE_WORD.match(stripped)
+    if match and not stripped[match.end():match.end() + 1] == '"':
+        return match.group()
+    tokens = tokenize(stripped)  # a quote in the keyword: rare, read it properly
+    return tokens[0] if tokens else None
+
+
 def parse_definition(text: str, name: str) -> Iterator[Directive | SyntaxProblem]:
-    """Directives of a definition text; comment and blank lines are skipped."""
-    for number, line in enumerate(split_lines(text), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        try:
-            tokens = tokenize(line, strict=True)
-        except UnterminatedQuote as exc:
-            yield SyntaxProblem(name, number, f"{exc}; close it with another \"")
-            continue
-        if not tokens or not tokens[0]:
-            yield SyntaxProblem(name, number, "a directive must start with a keyword")
-            continue
-        yield Directive(name, number, tokens[0], tuple(tokens[1:]))
+    """Directives of a definition text, lazily; comment and blank lines are skipped."""
+    for number, line in enumerate(definition_lines(text), start=1):
+        item = parse_line(line, number, name)
+        if item is not None:
+            yield item

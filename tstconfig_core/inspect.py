@@ -102,6 +102,10 @@ def render(block: Block, limit: int) -> str:
     if parsed is None or block.data is None:
         out.append("  (no rows: the block has an error)")
         return "\n".join(out) + "\n"
+    if block.sensitive:
+        count = len(parsed.rows) + sum(len(rows) for rows in parsed.sections.values())
+        out += ["", f"  {count} row(s), not shown: the block is sensitive"]
+        return "\n".join(out) + "\n"
     options = parsed.options or block.options
     if options.positions:
         first = candidate_lines(block.data.lines, options)[:RULER_LINES]

@@ -45,6 +45,8 @@ class AssertionResult:
     duration: float
     #: What chose the value: "property", "section_size", "exit_status", or "none".
     selector: str = "property"
+    #: The block is ``sensitive``: ``value`` is ``("<masked>",)`` (or None when undefined).
+    sensitive: bool = False
 
     @property
     def outcome(self) -> str:

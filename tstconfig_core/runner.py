@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 import re
 import time
+from itertools import islice
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
 from tstconfig_core.block import DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows
-from tstconfig_core.definition import Directive, SyntaxProblem, parse_definition
+from tstconfig_core.definition import (Directive, SyntaxProblem, definition_lines,
+                                       keyword_of, parse_line)
+from tstconfig_core.limits import DEFAULT_MAX_SIZE, TimeLimitExceeded, parse_size, time_limit
 from tstconfig_core.loader import DISABLE_VARIABLE, PluginLoadError, PluginRegistry
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, SourceRef, WarningEvent)
@@ -31,15 +34,43 @@ ASSERTIONS = "tstconfig.assertions"
 KINDS = {SOURCES: "source", PARSERS: "parser", SYNTAXES: "syntax", ASSERTIONS: "assertion"}
 
 DEFAULT_PARSER = "tokenized"
+MAX_ERRORS_PER_FILE = 200
+#: Keywords longer than this get no "did you mean" (no keyword is near that long).
+MAX_KEYWORD = 40
 #: Looks like a number, so it cannot be a column name: ``-1``, ``2.5``.
 _NUMBER_LIKE = re.compile(r"[+-]?\d+(?:\.\d*)?")
 MAX_WARNING_LINES = 20
+MAX_MESSAGE = 400
+MAX_TIMEOUT = 1_000_000  # seconds: about 11 days
+MASK = "<masked>"
+#: Directives that limit reading the source: they must come before it is read.
+SOURCE_LIMITS = ("timeout", "max_size")
 
 Emit = Callable[[Event], None]
 
 
 class DirectiveError(Exception):
     """A directive cannot be carried out; the message is for the person who wrote it."""
+
+
+class _TooManyErrors(BaseException):
+    """The file has passed the error cap; the rest of it is not run."""
+
+
+@dataclass
+class BlockPlan:
+    """What a source directive needs to know of its block's directives."""
+
+    checks_exit_status: bool = False
+    assertion_count: int = 0
+    sensitive: bool = False
+
+
+def bounded(message: str) -> str:
+    """A message cut to a readable length (a 10 MB line must not become a 10 MB error)."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return f"{message[:MAX_MESSAGE]}... ({len(message)} characters)"
 
 
 class FileRun:
@@ -56,7 +87,6 @@ class FileRun:
         self.debug = debug
         self.settings = dict(settings or {})
         self.block: Block | None = None
-        self.directives: list[Directive] = []
         self._current: Directive | None = None  # the directive being run
         self.core: dict[str, Callable[[Directive], None]] = {
             "section": self._section,
@@ -66,6 +96,8 @@ class FileRun:
             "exit_status": self._exit_status,
             "duplicates_policy": self._duplicates_policy,
             "timeout": self._timeout,
+            "max_size": self._max_size,
+            "sensitive": self._sensitive,
             "syntax": self._syntax,
             "parse_mode": self._parse_mode,
         }
@@ -73,22 +105,55 @@ class FileRun:
     # -- driving ---------------------------------------------------------
 
     def run(self, text: str, name: str) -> None:
+        """Run a definition a line at a time; only its lines are held, never its directives."""
         started = time.time()
         self.emit(FileStarted(name, started))
-        items = list(parse_definition(text, name))
-        self.directives = [d for d in items if isinstance(d, Directive)]
-        position = {id(d): i for i, d in enumerate(self.directives)}
-        for item in items:
-            if isinstance(item, SyntaxProblem):
-                self.emit(ErrorEvent(item.file, item.line, item.message))
-            else:
-                self._run_one(item, position[id(item)])
-        self._finish_block()
+        self._errors = 0
+        lines = definition_lines(text)
+        try:
+            for number, line in enumerate(lines, start=1):
+                item = parse_line(line, number, name)
+                if item is None:
+                    continue
+                if isinstance(item, SyntaxProblem):
+                    self._report(item.file, item.line, item.message)
+                    continue
+                plan = self._plan(lines, number) if self._is_source(item.keyword) else None
+                self._run_one(item, plan)
+            self._finish_block()
+        except _TooManyErrors:
+            self.block = None
         self.emit(FileFinished(name, time.time() - started))
 
-    def _run_one(self, d: Directive, position: int) -> None:
+    def _is_source(self, keyword: str) -> bool:
+        """Whether ``keyword`` starts a block (core directives and options come first)."""
+        return (keyword not in self.core and keyword not in OPTION_DIRECTIVES
+                and self.registry.has(SOURCES, keyword))
+
+    def _plan(self, lines: Sequence[str], start: int) -> BlockPlan:
+        """What a block's source must know of the lines after it, up to the next source.
+
+        Only keywords are read, and each line belongs to one block, so planning
+        every block of a file reads each line once.
+        """
+        plan = BlockPlan()
+        for line in islice(lines, start, None):
+            keyword = keyword_of(line)
+            if keyword is None:
+                continue
+            if self._is_source(keyword):
+                break
+            if keyword == "exit_status":
+                plan.checks_exit_status = True
+            elif keyword == "sensitive":
+                plan.sensitive = True
+            elif self.registry.has(ASSERTIONS, keyword):
+                plan.assertion_count += 1
+        return plan
+
+    def _run_one(self, d: Directive, plan: BlockPlan | None) -> None:
         self._current = d
-        self._guarded(d, lambda: self._dispatch(d, position))
+        self._guarded(d, lambda: self._dispatch(d, plan))
 
     def _guarded(self, d: Directive, action: Callable[[], object]) -> None:
         """Run ``action`` for directive ``d``; every failure becomes an error at its line."""
@@ -105,17 +170,27 @@ class FileRun:
             self._error(d, f"internal error running {d.keyword!r}: {type(exc).__name__}: {exc}")
 
     def _error(self, d: Directive, message: str) -> None:
-        self.emit(ErrorEvent(d.file, d.line, message))
+        self._report(d.file, d.line, message)
 
-    def _dispatch(self, d: Directive, position: int) -> None:
+    def _report(self, file: str, line: int, message: str) -> None:
+        """Emit an error, bounded in length; past the per-file cap, stop the file."""
+        self._errors += 1
+        if self._errors > MAX_ERRORS_PER_FILE:
+            self.emit(ErrorEvent(file, line, f"more than {MAX_ERRORS_PER_FILE} errors in this "
+                                             "file: the rest of it is not run (is it a "
+                                             "definition file?)"))
+            raise _TooManyErrors()
+        self.emit(ErrorEvent(file, line, bounded(message)))
+
+    def _dispatch(self, d: Directive, plan: BlockPlan | None) -> None:
         kw = d.keyword
         handler = self.core.get(kw)
         if handler is not None:
             handler(d)
         elif kw in OPTION_DIRECTIVES:
             self._option(d)
-        elif self.registry.has(SOURCES, kw):
-            self._start_block(d, position)
+        elif plan is not None:
+            self._start_block(d, plan)
         elif self.registry.has(ASSERTIONS, kw):
             self._assert(d)
         elif self.block is not None and kw in self._parser_options():
@@ -140,7 +215,8 @@ class FileRun:
             return (f"{keyword!r} is an option of {modes}; put it after that parse_mode "
                     "(this block's parse mode is " + (self.block.parser_name if self.block
                                                       else "not set: no source yet") + ")")
-        close = difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
+        close = (difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
+                 if len(keyword) <= MAX_KEYWORD else [])
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown directive {keyword!r}{hint}"
 
@@ -165,33 +241,31 @@ class FileRun:
                                  f"source directive ({sources})")
         return self.block
 
-    def _start_block(self, d: Directive, position: int) -> None:
-        """A new block; one whose source plugin cannot be loaded starts broken, so the
-        directives after it belong to it and its assertions are reported as not run."""
+    def _start_block(self, d: Directive, plan: BlockPlan) -> None:
+        """A new block; one whose source cannot be used (a plugin that fails to load, a
+        program under --no-commands) starts broken, so the directives after it belong
+        to it and its assertions are reported as not run."""
         self._finish_block()
-        following = self._block_directives(position)
+        problem = None
         try:
             source: Source | None = self.registry.instance(SOURCES, d.keyword, Source)
         except PluginLoadError as exc:
             source, problem = None, str(exc)
+        if source is not None and source.runs_programs and self.settings.get("no_commands"):
+            problem = (f"{d.keyword!r} runs a program, and --no-commands refuses every "
+                       "source that does")
         self.block = Block(
             directive=d,
             source_ref=SourceRef(d.keyword, source.label if source else "Source",
                                  " ".join(d.args)),
             timeout=self.default_timeout,
-            checks_exit_status=any(x.keyword == "exit_status" for x in following),
-            assertion_count=sum(self.registry.has(ASSERTIONS, x.keyword) for x in following),
+            max_size=int(self.settings.get("max_size") or DEFAULT_MAX_SIZE),
+            checks_exit_status=plan.checks_exit_status,
+            assertion_count=plan.assertion_count,
+            sensitive=plan.sensitive,
         )
-        if source is None:
+        if problem is not None:
             raise self._break(self.block, problem)
-
-    def _block_directives(self, position: int) -> list[Directive]:
-        out = []
-        for d in self.directives[position + 1:]:
-            if d.keyword not in self.core and self.registry.has(SOURCES, d.keyword):
-                break
-            out.append(d)
-        return out
 
     def _finish_block(self) -> None:
         """Read a source nothing asked for, so its errors and warnings still show."""
@@ -207,22 +281,26 @@ class FileRun:
         d = block.directive
         source = self.registry.instance(SOURCES, d.keyword, Source)
         try:
-            data = source.read(SourceRequest(d.args, block.timeout, self.settings))
+            data = source.read(SourceRequest(d.args, block.timeout, self.settings, block.max_size))
         except Exception as exc:
             reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
                 SOURCES, d.keyword, exc)
             self._error(d, str(self._break(block, reason)))
             raise BlockBroken() from exc
         block.data = data
-        self._warn(d, data.warnings)
+        self._warn(d, data.warnings, block.sensitive)
         if data.exit_status and not block.checks_exit_status:
             self._error(d, f"{d.keyword} exited with status {data.exit_status}; "
                            "add 'exit_status' and an assertion if that is expected")
 
-    def _warn(self, d: Directive, warnings: Sequence[str]) -> None:
+    def _warn(self, d: Directive, warnings: Sequence[str], sensitive: bool) -> None:
         lines = [ln for w in warnings for ln in w.splitlines() if ln.strip()]
+        if sensitive and lines:
+            self.emit(WarningEvent(d.file, d.line, f"standard error: {len(lines)} line(s), "
+                                                   f"{MASK} (the block is sensitive)"))
+            return
         for line in lines[:MAX_WARNING_LINES]:
-            self.emit(WarningEvent(d.file, d.line, f"standard error: {line}"))
+            self.emit(WarningEvent(d.file, d.line, bounded(f"standard error: {line}")))
         if len(lines) > MAX_WARNING_LINES:
             self.emit(WarningEvent(d.file, d.line,
                                    f"... {len(lines) - MAX_WARNING_LINES} more line(s)"))
@@ -257,10 +335,18 @@ class FileRun:
             self._apply_source_defaults(d, block)
             parser = self._parser(block)
             try:
-                block.parsed = parse_rows(block.data.lines, block.options, parser)
+                with time_limit(block.timeout):
+                    block.parsed = parse_rows(block.data.lines, block.options, parser)
+            except TimeLimitExceeded:
+                raise self._break(block, f"parsing took longer than the block's timeout of "
+                                         f"{block.timeout:g} s (a regular expression that "
+                                         "backtracks without end? raise it with 'timeout "
+                                         "SECONDS')") from None
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
                     PARSERS, block.parser_name, exc)
+                if block.sensitive:
+                    reason = f"{MASK} (the block is sensitive)"
                 raise self._break(block, f"cannot parse the output of {block.directive.keyword} "
                                          f"{block.source_ref.target!r}: {reason}") from exc
         if block.pending_columns is not None:
@@ -307,7 +393,7 @@ class FileRun:
 
     def _settable(self, d: Directive) -> Block:
         block = self._need_block(d)
-        if block.parsed is not None or (d.keyword == "timeout" and block.data is not None):
+        if block.parsed is not None or (d.keyword in SOURCE_LIMITS and block.data is not None):
             raise DirectiveError(
                 f"{d.keyword} comes after this block's data was already read; "
                 "move it up, before the first section/property/assertion of the block")
@@ -383,9 +469,23 @@ class FileRun:
             seconds = float(text)
         except ValueError:
             seconds = -1.0
-        if not seconds > 0:
-            raise DirectiveError(f"timeout: expected a number of seconds above 0, not {text!r}")
+        if not 0 < seconds <= MAX_TIMEOUT:
+            raise DirectiveError(f"timeout: expected a number of seconds above 0 (at most "
+                                 f"{MAX_TIMEOUT}), not {text!r}")
         block.timeout = seconds
+
+    def _max_size(self, d: Directive) -> None:
+        block = self._settable(d)
+        try:
+            block.max_size = parse_size(" ".join(d.args))
+        except ValueError as exc:
+            raise DirectiveError(f"max_size: {exc}") from None
+
+    def _sensitive(self, d: Directive) -> None:
+        """Known when the block starts (see _plan); here only its arguments are checked."""
+        self._need_block(d)
+        if d.args:
+            raise DirectiveError("sensitive takes no arguments")
 
     def _duplicates_policy(self, d: Directive) -> None:
         block = self._need_block(d)
@@ -495,14 +595,25 @@ class FileRun:
         assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
         start = time.perf_counter()
         try:
-            passed = bool(assertion.check(block.value, d.args))
-            message = "" if passed else assertion.explain(block.value, d.args)
-        except PluginError:
-            raise
+            with time_limit(block.timeout):
+                passed = bool(assertion.check(block.value, d.args))
+                message = "" if passed else assertion.explain(block.value, d.args)
+        except TimeLimitExceeded:
+            raise DirectiveError(f"{d.keyword} took longer than the block's timeout of "
+                                 f"{block.timeout:g} s (a regular expression that backtracks "
+                                 "without end? raise it with 'timeout SECONDS')") from None
         except Exception as exc:
-            raise DirectiveError(self._plugin_bug(ASSERTIONS, d.keyword, exc)) from exc
+            reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
+                ASSERTIONS, d.keyword, exc)
+            if block.sensitive:  # the reason may quote the value
+                reason = f"{d.keyword} could not check the value: {MASK} (the block is sensitive)"
+            raise DirectiveError(reason) from exc
+        value = block.value
+        if block.sensitive:
+            value = None if value is None else (MASK,)
+            message = message and f"{MASK} (the block is sensitive)"
         self.emit(AssertionResult(
             file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
-            property=block.property, value=block.value, keyword=d.keyword, args=d.args,
+            property=block.property, value=value, keyword=d.keyword, args=d.args,
             passed=passed, message=message, duration=time.perf_counter() - start,
-            selector=block.selector))
+            selector=block.selector, sensitive=block.sensitive))

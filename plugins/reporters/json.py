@@ -32,6 +32,7 @@ def _result(r: AssertionResult) -> dict[str, Any]:
         "message": r.message,
         "name": r.title,
         "duration": round(r.duration, 6),
+        "sensitive": r.sensitive,
     }
 
 

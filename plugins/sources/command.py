@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import subprocess
+import time
 
 from tstconfig_core.api import PluginError, Source, SourceData, SourceRequest
 from tstconfig_core.definition import decode, split_lines
+from tstconfig_core.limits import shown_size
+
+#: Standard error kept for warnings; the rest is counted, not held.
+MAX_STDERR = 64 * 1024
+_CHUNK = 64 * 1024
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -19,21 +26,41 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 class CommandSource(Source):
     """Run a program (no shell) in its own process group and read its standard output.
 
-    Standard error becomes warnings; the exit status is kept for ``exit_status``.
-    Past the timeout the whole process group is killed.
+    Standard input is /dev/null. Standard error becomes warnings; the exit
+    status is kept for ``exit_status``. Past the timeout, or past the size
+    limit of output, the whole process group is killed and the block is an
+    error; so is any child left running when the program exits.
     """
 
     summary = "run a program and read its output: command PROGRAM ARGS..."
     label = "Command"
+    runs_programs = True
 
     def read(self, request: SourceRequest) -> SourceData:
         if not request.args:
             raise PluginError("command needs a program to run")
-        program = request.args[0]
+        proc = self._start(list(request.args))
         try:
-            proc = subprocess.Popen(list(request.args), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    start_new_session=True)
+            out, err, dropped = self._collect(proc, request)
+        except BaseException:
+            _kill_group(proc)
+            proc.wait()
+            raise
+        _kill_group(proc)  # children left in the group must not outlive the block
+        status = proc.returncode
+        if status < 0:
+            status = 128 - status  # killed by a signal: as a shell reports it
+        warnings = (decode(err).rstrip("\n"),) if err.strip() else ()
+        if dropped:
+            warnings += (f"... {dropped} more bytes of standard error not shown",)
+        return SourceData(split_lines(decode(out)), exit_status=status, warnings=warnings)
+
+    @staticmethod
+    def _start(argv: list[str]) -> subprocess.Popen[bytes]:
+        program = argv[0]
+        try:
+            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, start_new_session=True)
         except FileNotFoundError:
             raise PluginError(f"command not found: {program!r}") from None
         except PermissionError:
@@ -42,21 +69,41 @@ class CommandSource(Source):
             raise PluginError(f"cannot run {program!r}: {exc.strerror or exc}") from None
         except ValueError as exc:  # e.g. a NUL character in an argument
             raise PluginError(f"cannot run {program!r}: {exc}") from None
+
+    @staticmethod
+    def _collect(proc: subprocess.Popen[bytes],
+                 request: SourceRequest) -> tuple[bytearray, bytearray, int]:
+        """Standard output and error until both close and the program exits, within limits."""
+        assert proc.stdout is not None and proc.stderr is not None
+        deadline = time.monotonic() + request.timeout
+        timed_out = PluginError(f"command timed out after {request.timeout:g} s and was killed "
+                                "(raise it with 'timeout SECONDS' or --timeout)")
+        out, err, dropped = bytearray(), bytearray(), 0
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            selector.register(proc.stderr, selectors.EVENT_READ)
+            while selector.get_map():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise timed_out
+                for key, _ in selector.select(remaining):
+                    chunk = os.read(key.fd, _CHUNK)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        key.fileobj.close()
+                    elif key.fileobj is proc.stdout:
+                        out += chunk
+                        if len(out) > request.max_size:
+                            raise PluginError(
+                                f"command printed more than the size limit of "
+                                f"{shown_size(request.max_size)} and was killed (raise it with "
+                                "'max_size SIZE' in the block or --max-size)")
+                    else:
+                        keep = max(0, MAX_STDERR - len(err))
+                        err += chunk[:keep]
+                        dropped += len(chunk) - min(keep, len(chunk))
         try:
-            out, err = proc.communicate(timeout=request.timeout)
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            proc.communicate()
-            raise PluginError(f"command timed out after {request.timeout:g} s and was killed "
-                              "(raise it with 'timeout SECONDS' or --timeout)") from None
-        except BaseException:
-            _kill_group(proc)
-            proc.wait()
-            raise
-        # Children left in the group must not outlive the block.
-        _kill_group(proc)
-        status = proc.returncode
-        if status < 0:
-            status = 128 - status  # killed by a signal: as a shell reports it
-        warnings = (decode(err).rstrip("\n"),) if err.strip() else ()
-        return SourceData(split_lines(decode(out)), exit_status=status, warnings=warnings)
+            raise timed_out from None
+        return out, err, dropped

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 
 from tstconfig_core.api import PluginError, Source, SourceData, SourceRequest
-from tstconfig_core.definition import decode, split_lines
+from tstconfig_plugins.sources.file import read_text_file
 
 DEFAULT_ROOT = "/proc"
 LISTENING = "net/listening"
@@ -84,12 +84,7 @@ class ProcSource(Source):
         table = relative.removeprefix("net/")
         if relative.startswith("net/") and table in SOCKET_TABLES:
             return self._sockets(root, table)
-        try:
-            with open(full, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise PluginError(f"cannot read {full}: {exc.strerror or exc}") from None
-        return SourceData(split_lines(decode(data)), defaults=_defaults(relative))
+        return SourceData(read_text_file(full, request.max_size), defaults=_defaults(relative))
 
     @staticmethod
     def _sockets(root: str, table: str) -> SourceData:
