@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from itertools import islice
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -137,8 +136,8 @@ class FileRun:
         every block of a file reads each line once.
         """
         plan = BlockPlan()
-        for line in islice(lines, start, None):
-            keyword = keyword_of(line)
+        for index in range(start, len(lines)):  # (islice would walk from the first line)
+            keyword = keyword_of(lines[index])
             if keyword is None:
                 continue
             if self._is_source(keyword):
