@@ -7,10 +7,14 @@ from collections.abc import Sequence
 from tstconfig_core.model import AssertionResult
 
 LABEL_WIDTH = 11
+#: Longest text shown on one labelled line; the rest is cut (JSON and TAP keep it all).
+MAX_SHOWN = 2000
 
 
 def labelled(label: str, text: str) -> str:
-    """`` Label:     text``, the label padded as 0.3 did."""
+    """`` Label:     text``, the label padded as 0.3 did, a very long text cut."""
+    if len(text) > MAX_SHOWN:
+        text = f"{text[:MAX_SHOWN]}... ({len(text)} characters)"
     return f" {label + ':':<{LABEL_WIDTH}}{text}".rstrip()
 
 

@@ -16,11 +16,46 @@ MAX_STDERR = 64 * 1024
 _CHUNK = 64 * 1024
 
 
+_PR_SET_CHILD_SUBREAPER = 36
+_subreaper: bool | None = None
+
+
+def _become_subreaper() -> bool:
+    """Ask Linux to give us the orphans of the commands we run, so we can reap them.
+
+    Without it, a command's background child killed with its group is
+    reparented to PID 1, which in a container may never reap it: a zombie.
+    """
+    global _subreaper
+    if _subreaper is None:
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            _subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            _subreaper = False
+    return _subreaper
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the command's process group, and reap what of it came back to us."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
-        pass
+        return
+    if not _subreaper:
+        return
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(-proc.pid, os.WNOHANG)[0]:
+                continue  # reaped one; look for more
+        except ChildProcessError:  # none is our child now: is any left to come back to us?
+            try:
+                os.killpg(proc.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return  # the group is gone
+        time.sleep(0.005)  # killed but not yet dead, or not yet handed to us
 
 
 class CommandSource(Source):
@@ -39,6 +74,7 @@ class CommandSource(Source):
     def read(self, request: SourceRequest) -> SourceData:
         if not request.args:
             raise PluginError("command needs a program to run")
+        _become_subreaper()
         proc = self._start(list(request.args))
         try:
             out, err, dropped = self._collect(proc, request)
