@@ -1,0 +1,111 @@
+"""Property-based tests: arbitrary text into the tokenizer, the definition reader,
+every parse mode and the runner. Nothing may escape but the documented errors,
+and every error must carry a file and a line."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tstconfig_core.api import Parsed, ParseOptions, PluginError
+from tstconfig_core.block import parse_rows
+from tstconfig_core.definition import Directive, SyntaxProblem, definition_lines, parse_definition
+from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.tokens import WHITESPACE, UnterminatedQuote, tokenize
+from tstconfig_plugins.parsers.table import guess_positions
+
+REGISTRY = PluginRegistry()
+TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+LINES = st.lists(st.text(max_size=80), max_size=30)
+SEPARATORS = st.sampled_from([WHITESPACE, ":", ",", " \t;", "|", "ab"])
+QUOTES = st.sampled_from(['"', "'", None])
+
+
+def quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+@given(st.lists(st.text(max_size=20), max_size=10))
+def test_any_tokens_survive_quoting(tokens):
+    """Quote every token (doubling quotes), join with spaces: the tokenizer gives them back."""
+    assert tokenize(" ".join(quoted(t) for t in tokens), strict=True) == tokens
+
+
+@given(TEXT, SEPARATORS, QUOTES, st.booleans())
+def test_tokenizer_takes_any_text(line, separators, quote, keep_empty):
+    tokens = tokenize(line, separators, quote, keep_empty)
+    assert all(isinstance(t, str) for t in tokens)
+    if quote is None or quote not in line:
+        expected = re.split("[" + re.escape(separators) + "]", line)
+        assert tokens == (expected if keep_empty else [t for t in expected if t])
+
+
+@given(TEXT)
+def test_strict_tokenizer_raises_only_for_an_open_quote(line):
+    try:
+        tokenize(line, strict=True)
+    except UnterminatedQuote:
+        assert line.count('"') % 2 == 1
+
+
+@given(st.text(max_size=400))
+def test_definition_reader_locates_everything(text):
+    lines = definition_lines(text)
+    for item in parse_definition(text, "d.tstconfig"):
+        assert item.file == "d.tstconfig" and 1 <= item.line <= len(lines)
+        if isinstance(item, Directive):
+            assert item.keyword and not item.keyword.startswith("#")
+        else:
+            assert isinstance(item, SyntaxProblem) and item.message
+
+
+PARSERS = REGISTRY.names("tstconfig.parsers")
+OPTIONS = st.fixed_dictionaries({}, optional={
+    "separator": SEPARATORS, "quote_char": QUOTES, "ignore_empty_tokens": st.booleans(),
+    "key_separator": st.sampled_from([":", "=", " "]), "key_separator_optional": st.booleans(),
+    "positions": st.lists(st.integers(0, 60), min_size=1, max_size=6, unique=True).map(
+        lambda p: tuple(sorted(p))),
+    "section_header_pattern": st.sampled_from([re.compile(r"\[(.*)\]"), re.compile(r"(\w+):")]),
+})
+EXTRA = st.fixed_dictionaries({}, optional={
+    "pattern": st.sampled_from([re.compile(r"(\S+)\s+(.*)"), re.compile(r"(?P<k>\w+)"),
+                                re.compile(r"x")]),
+    "csv_header": st.booleans(), "csv_dialect": st.sampled_from(["excel", "unix", "sniff"]),
+})
+
+
+@pytest.mark.parametrize("name", PARSERS)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
+@given(lines=LINES, options=OPTIONS, extra=EXTRA)
+def test_every_parse_mode_takes_any_text(name, lines, options, extra):
+    parser = REGISTRY.instance("tstconfig.parsers", name, object)
+    opts = ParseOptions(**options)
+    opts.extra.update(extra)
+    try:
+        parsed = parse_rows(lines, opts, parser)
+    except PluginError as exc:
+        assert str(exc)  # a message for a person, never an empty one
+        return
+    assert isinstance(parsed, Parsed)
+    for rows in (parsed.rows, *parsed.sections.values()):
+        assert all(all(isinstance(cell, str) for cell in row) for row in rows)
+
+
+TABLE_TEXT = st.text(alphabet=" ab1\t|é", max_size=60)  # what matters: blank or not
+
+
+@given(TABLE_TEXT, st.lists(TABLE_TEXT, max_size=20))
+def test_table_guess_is_a_set_of_cuts(header, rows):
+    positions = guess_positions(header, rows)
+    assert positions[0] == 0 and list(positions) == sorted(set(positions))
+    assert positions[-1] <= max([len(header), *map(len, rows)], default=0)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_the_runner_on_generated_definitions(data):
+    """The fuzz target's definitions and invariants (python -m tstconfig_core.fuzz runs more)."""
+    from tstconfig_core.fuzz import DEFINITION, run_one
+    run_one(data.draw(DEFINITION))
