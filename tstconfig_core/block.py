@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from operator import itemgetter
 
 from tstconfig_core.api import Parsed, Parser, Row, SourceData
 from tstconfig_core.definition import Directive
@@ -23,13 +23,12 @@ NO_ROWS: list[Row] = []
 def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
     """The lines that may become rows: after skip/read, without blanks and comments."""
     stop = None if options.read_lines is None else options.skip_header_lines + options.read_lines
+    selected = lines[options.skip_header_lines:stop]
     comments = options.comment_prefixes()
-    out = []
-    for line in islice(lines, options.skip_header_lines, stop):
-        stripped = line.strip()
-        if stripped and not (comments and stripped.startswith(comments)):
-            out.append(line)
-    return out
+    if comments:
+        return [ln for ln in selected
+                if ln and not ln.isspace() and not ln.lstrip().startswith(comments)]
+    return [ln for ln in selected if ln and not ln.isspace()]
 
 
 def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Parsed:
@@ -41,23 +40,33 @@ def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> P
 
 
 class PropertyIndex:
-    """Rows grouped by their first ``nkeys`` (mapped) columns, built in one pass."""
+    """Rows grouped by their first ``nkeys`` (mapped) columns, built in one pass.
+
+    A key is a string when there is one key column, else a tuple; a key held by
+    one row (the usual case) costs no list.
+    """
 
     def __init__(self, rows: Sequence[Row], columns: tuple[int, ...] | None, nkeys: int) -> None:
         self.columns = columns
         self.nkeys = nkeys
-        index: dict[tuple[str, ...], list[Row]] = {}
-        if columns is None:
-            for row in rows:
-                if len(row) >= nkeys:
-                    index.setdefault(tuple(row[:nkeys]), []).append(row)
-        elif nkeys <= len(columns):
-            key_cols = columns[:nkeys]
-            need = max(key_cols, default=-1) + 1
-            for row in rows:
-                if len(row) >= need:
-                    index.setdefault(tuple([row[c] for c in key_cols]), []).append(row)
-        self._index = index
+        key_columns = tuple(range(nkeys)) if columns is None else columns[:nkeys]
+        self._first: dict[object, Row] = {}
+        self._more: dict[object, list[Row]] = {}  # every row of a key that several rows have
+        if len(key_columns) < nkeys:
+            return  # more keys than mapped columns: nothing can match
+        key_of = itemgetter(*key_columns) if nkeys else (lambda row: ())  # property alone: all
+        first, more = self._first, self._more
+        for row in rows:
+            try:
+                key = key_of(row)
+            except IndexError:  # a row without all the key columns never matches
+                continue
+            held = first.setdefault(key, row)
+            if held is not row:
+                if key in more:
+                    more[key].append(row)
+                else:
+                    more[key] = [held, row]
 
     def _value(self, row: Row) -> list[str]:
         if self.columns is None:
@@ -67,12 +76,14 @@ class PropertyIndex:
 
     def lookup(self, keys: tuple[str, ...], policy: str) -> tuple[str, ...] | None:
         """The value of ``keys``: None when no row has them; else per the duplicates policy."""
-        rows = self._index.get(keys)
-        if not rows:
-            return None
+        key: object = keys[0] if self.nkeys == 1 else tuple(keys)
+        rows = self._more.get(key)
+        if rows is None:
+            row = self._first.get(key)
+            return None if row is None else tuple(self._value(row))
         if policy == "replace":
             return tuple(self._value(rows[-1]))
-        if policy == "ignore" or len(rows) == 1:
+        if policy == "ignore":
             return tuple(self._value(rows[0]))
         values = [tuple(self._value(row)) for row in rows]
         if policy == "unique":  # leave out a row whose value an earlier row had

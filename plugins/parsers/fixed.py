@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import LineParser, ParseOptions, PluginError, Row
+from tstconfig_core.api import LineParser, ParseOptions, Parsed, PluginError, Row
 
 
 def cut(line: str, positions: Sequence[int]) -> list[str]:
@@ -25,3 +25,10 @@ class FixedParser(LineParser):
         if not options.positions:
             raise PluginError("parse_mode fixed needs 'positions P...' (the column start offsets)")
         return cut(line, options.positions)
+
+    def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
+        """All lines at once when there are no sections: the cuts computed once."""
+        if options.section_header_pattern or options.section_footer_pattern or not options.positions:
+            return super().parse(lines, options)
+        spans = list(zip(options.positions, (*options.positions[1:], None)))
+        return Parsed([[line[a:b].strip() for a, b in spans] for line in lines], options=options)
