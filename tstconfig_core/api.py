@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import ClassVar, TextIO
+from types import MappingProxyType
+from typing import ClassVar, NamedTuple, TextIO
 
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, RunFinished, RunStarted, SourceRef, Summary,
@@ -46,6 +46,8 @@ __all__ = [
 #: previous version could break. See docs/plugins.md, "Stability".
 API_VERSION = "1.0"
 
+_EMPTY: Mapping = MappingProxyType({})  # a shared default nobody can change
+
 #: A parsed row: its columns, in order.
 Row = Sequence[str]
 #: The current value: its tokens, or ``None`` when the property is undefined.
@@ -58,14 +60,13 @@ class PluginError(Exception):
     """A problem a person can fix; reported as ``FILE:LINE: message``."""
 
 
-@dataclass(frozen=True)
-class SourceRequest:
+class SourceRequest(NamedTuple):
     """What the core asks of a source: the directive's arguments and limits."""
 
     args: tuple[str, ...]
     timeout: float
     """Seconds the source may take (commands are killed past it)."""
-    settings: Mapping[str, object] = field(default_factory=dict)
+    settings: Mapping[str, object] = _EMPTY
     max_size: int = DEFAULT_MAX_SIZE
     """Bytes the source may return at most; past it, raise PluginError
     (:func:`read_bounded` does this for files)."""
@@ -73,8 +74,7 @@ class SourceRequest:
     (``proc_root``: the directory the ``proc`` source reads, from ``--proc-root``)."""
 
 
-@dataclass(frozen=True)
-class SourceData:
+class SourceData(NamedTuple):
     """What a source returns: its text as lines, without line ends."""
 
     lines: Sequence[str]
@@ -82,14 +82,13 @@ class SourceData:
     """A command's exit code; ``None`` for sources that have none."""
     warnings: tuple[str, ...] = ()
     """Things worth showing that are not errors (a command's standard error)."""
-    defaults: Mapping[str, object] = field(default_factory=dict)
+    defaults: Mapping[str, object] = _EMPTY
     """A parse that suits this text: ParseOptions field names (and
     ``duplicates_policy``) to values. Each applies only when the block does
     not set that option itself."""
 
 
-@dataclass(frozen=True)
-class Prepared:
+class Prepared(NamedTuple):
     """What :meth:`Parser.prepare` decided for one block."""
 
     options: ParseOptions
@@ -114,13 +113,12 @@ class Source(ABC):
         """Return the lines; raise PluginError when there is nothing to read."""
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     """What a parser makes of a block's lines."""
 
     rows: Sequence[Row] = ()
     """The rows of the top level (outside every section), in order."""
-    sections: Mapping[str, Sequence[Row]] = field(default_factory=dict)
+    sections: Mapping[str, Sequence[Row]] = _EMPTY
     """Named sections and their rows, in the order they first appear."""
     column_names: tuple[str, ...] = ()
     """Names of the raw columns, so ``columns`` may name them (may be empty)."""

@@ -9,7 +9,8 @@ from collections import Counter
 from typing import Any
 
 from tstconfig_core import api
-from tstconfig_core.loader import GROUPS, PluginLoadError, PluginRegistry, distributions
+from tstconfig_core.entrypoints import installed
+from tstconfig_core.loader import GROUPS, PluginLoadError, PluginRegistry, canonical
 
 CONTRACTS: dict[str, type] = {
     "tstconfig.sources": api.Source, "tstconfig.parsers": api.Parser,
@@ -48,22 +49,20 @@ def _status(registry: PluginRegistry, group: str, name: str) -> tuple[str, str]:
 def plugin_rows(registry: PluginRegistry) -> list[list[str]]:
     """[group, name, distribution, version, status, summary] for every entry point."""
     rows = []
+    everything = installed()
     for group in GROUPS.values():
-        dists = distributions(group)
         eps = registry.entry_points(group)
         counts = Counter(ep.name for ep in eps)
         for ep in eps:
-            dist, version = dists.get((ep.name, ep.value), ("?", "?"))
             if counts[ep.name] > 1:
-                others = sorted({dists.get((o.name, o.value), ("?",))[0] for o in eps
-                                 if o.name == ep.name and o.value != ep.value})
+                others = sorted({o.dist for o in eps if o.name == ep.name and o != ep})
                 status, summary = "conflict", f"also registered by {', '.join(others)}"
             else:
                 status, summary = _status(registry, group, ep.name)
-            rows.append([group, ep.name, dist, version, status, summary])
-        for name, dist in sorted(registry._switched_off.get(group, {}).items()):
-            version = next((v for (n, _), (d, v) in dists.items() if n == name and d == dist), "?")
-            rows.append([group, name, dist, version, "disabled", ""])
+            rows.append([group, ep.name, ep.dist, ep.version, status, summary])
+        for ep in everything:
+            if ep.group == group and canonical(ep.dist) in registry.disabled:
+                rows.append([group, ep.name, ep.dist, ep.version, "disabled", ""])
     return rows
 
 

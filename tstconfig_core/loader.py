@@ -1,29 +1,23 @@
-"""Finding and loading plugins through entry points, with stevedore.
+"""Finding and loading plugins through entry points.
 
-Entry points are listed without importing anything (stevedore's cache); a
-plugin module is imported only when a run first uses its name. Loading never
-drops a plugin silently: an import failure or two distributions registering
-the same name raise :class:`PluginLoadError`, which names the entry point and
-its distribution(s) and becomes an error at the definition line that used it.
+Entry points are listed from tstconfig's index of them (see
+:mod:`tstconfig_core.entrypoints`), without importing any plugin; a plugin
+module is imported only when a run first uses its name. tstconfig's own
+plugins are imported directly; a third party's are loaded with stevedore,
+with a failure callback and a conflict resolver, so nothing is dropped
+silently. An import failure, or two distributions registering the same name,
+raises :class:`PluginLoadError`, which names the entry point and its
+distribution(s) and becomes an error at the definition line that used it.
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from tstconfig_core.api import PluginError
+from tstconfig_core.entrypoints import GROUPS, EntryPoint, installed, load
 
-log = logging.getLogger(__name__)
-
-GROUPS = {
-    "sources": "tstconfig.sources",
-    "parsers": "tstconfig.parsers",
-    "syntaxes": "tstconfig.syntaxes",
-    "assertions": "tstconfig.assertions",
-    "reporters": "tstconfig.reporters",
-}
 
 
 #: The distribution of the built-in plugins, which cannot be disabled.
@@ -41,27 +35,10 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def distributions(group: str) -> dict[tuple[str, str], tuple[str, str]]:
-    """(entry point name, value) -> (distribution, version) for one group.
-
-    Read from the installed metadata, so only asked for when a message, a
-    listing or a disabled distribution needs it.
-    """
-    from importlib.metadata import entry_points
-    return {(ep.name, ep.value): (ep.dist.name, ep.dist.version)
-            for ep in entry_points(group=group) if ep.dist is not None}
-
-
-def distribution_of(group: str, name: str, value: str) -> str:
-    """``dist VERSION`` of the entry point."""
-    dist = distributions(group).get((name, value))
-    return f"{dist[0]} {dist[1]}" if dist else "an unknown distribution"
-
-
-def describe(ep: Any) -> str:
+def describe(ep: EntryPoint) -> str:
     """``name = module:attr`` in group (from distribution VERSION)."""
     return (f"entry point '{ep.name} = {ep.value}' in {ep.group} "
-            f"(distribution {distribution_of(ep.group, ep.name, ep.value)})")
+            f"(distribution {ep.dist} {ep.version})")
 
 
 class PluginRegistry:
@@ -78,24 +55,15 @@ class PluginRegistry:
         self._names: dict[str, frozenset[str]] = {}
         self._loaded: dict[tuple[str, str], Any] = {}
 
-    def entry_points(self, group: str) -> list[Any]:
+    def entry_points(self, group: str) -> list[EntryPoint]:
         """The group's entry points, sorted by name, none imported."""
         if group not in self._entry_points:
-            from stevedore import NamedExtensionManager
-            manager = NamedExtensionManager(group, names=[])
-            found = sorted(manager.list_entry_points(), key=lambda ep: (ep.name, ep.value))
-            off: dict[str, str] = {}
-            if self.disabled:
-                dists = distributions(group)
-                kept = []
-                for ep in found:
-                    dist = dists.get((ep.name, ep.value), ("", ""))[0]
-                    if canonical(dist) in self.disabled:
-                        off[ep.name] = dist
-                    else:
-                        kept.append(ep)
-                found = kept
-            self._entry_points[group], self._switched_off[group] = found, off
+            found = sorted((ep for ep in installed() if ep.group == group),
+                           key=lambda ep: (ep.name, ep.value))
+            off = {ep.name: ep.dist for ep in found if canonical(ep.dist) in self.disabled}
+            self._entry_points[group] = [ep for ep in found
+                                         if canonical(ep.dist) not in self.disabled]
+            self._switched_off[group] = off
         return self._entry_points[group]
 
     def disabled_provider(self, group: str, name: str) -> str | None:
@@ -145,7 +113,7 @@ class PluginRegistry:
             self._loaded[key] = obj
         return self._loaded[key]
 
-    def _single(self, group: str, name: str) -> Any:
+    def _single(self, group: str, name: str) -> EntryPoint:
         found = [ep for ep in self.entry_points(group) if ep.name == name]
         if not found:
             raise KeyError(name)
@@ -158,11 +126,12 @@ class PluginRegistry:
 
     def _load(self, group: str, name: str) -> Any:
         ep = self._single(group, name)
-        if name in self._switched_off[group]:
-            # A disabled distribution registers this name too. stevedore imports every
-            # entry point of a name before resolving, so load the chosen one alone.
+        if canonical(ep.dist) == CORE_DISTRIBUTION or name in self._switched_off[group]:
+            # tstconfig's own modules: no need for stevedore's machinery (or its import
+            # time). And where a disabled distribution registers the name too, stevedore
+            # would import both before resolving, so the chosen one is loaded alone.
             try:
-                return ep.load()
+                return load(ep)
             except Exception as exc:
                 raise self._import_failed(ep, exc) from exc
         from stevedore import NamedExtensionManager
@@ -179,10 +148,11 @@ class PluginRegistry:
                                         conflict_resolver=on_conflict)
         if failures:
             raise self._import_failed(ep, failures[0]) from failures[0]
-        log.debug("loaded %s from %s", name, ep.value)
+        if name not in manager.names():
+            raise PluginLoadError(f"plugin {name!r} was not found by stevedore; {describe(ep)}")
         return manager[name].plugin
 
     @staticmethod
-    def _import_failed(ep: Any, exc: BaseException) -> PluginLoadError:
+    def _import_failed(ep: EntryPoint, exc: BaseException) -> PluginLoadError:
         return PluginLoadError(f"plugin {ep.name!r} failed to import: {type(exc).__name__}: "
                                f"{exc}; {describe(ep)}")

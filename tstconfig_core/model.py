@@ -2,14 +2,15 @@
 
 RunStarted, then per definition file FileStarted, any number of
 AssertionResult / ErrorEvent / WarningEvent, FileFinished; last RunFinished.
+Events are immutable records (NamedTuples: cheap to define, which start-up
+time notices; compare them by type and fields, not by ``==`` alone).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class SourceRef:
+class SourceRef(NamedTuple):
     """Where a block's text came from."""
 
     kind: str    # the source directive: file, command, ...
@@ -17,21 +18,18 @@ class SourceRef:
     target: str  # its arguments, space-joined
 
 
-@dataclass(frozen=True)
-class RunStarted:
+class RunStarted(NamedTuple):
     version: str
     host: str
     start_time: float  # seconds since the epoch
 
 
-@dataclass(frozen=True)
-class FileStarted:
+class FileStarted(NamedTuple):
     path: str
     start_time: float = 0.0  # seconds since the epoch
 
 
-@dataclass(frozen=True)
-class AssertionResult:
+class AssertionResult(NamedTuple):
     file: str
     line: int
     source: SourceRef | None
@@ -67,8 +65,7 @@ class AssertionResult:
         return f"{self.subject} {' '.join((self.keyword, *self.args))} (line {self.line})"
 
 
-@dataclass(frozen=True)
-class ErrorEvent:
+class ErrorEvent(NamedTuple):
     """An error: something a person must fix. Counted in the summary."""
 
     file: str
@@ -80,8 +77,7 @@ class ErrorEvent:
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
-class WarningEvent:
+class WarningEvent(NamedTuple):
     """Worth seeing, not an error (a command's standard error)."""
 
     file: str
@@ -93,19 +89,20 @@ class WarningEvent:
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
-class FileFinished:
+class FileFinished(NamedTuple):
     path: str
     duration: float = 0.0
 
 
-@dataclass
 class Summary:
-    tested: int = 0
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    warnings: int = 0
+    """Counts of the run so far; the only mutable record, kept by the run."""
+
+    __slots__ = ("tested", "passed", "failed", "errors", "warnings")
+
+    def __init__(self, tested: int = 0, passed: int = 0, failed: int = 0, errors: int = 0,
+                 warnings: int = 0) -> None:
+        self.tested, self.passed, self.failed = tested, passed, failed
+        self.errors, self.warnings = errors, warnings
 
     @property
     def ok(self) -> bool:
@@ -129,12 +126,10 @@ class Summary:
             self.warnings += 1
 
 
-@dataclass(frozen=True)
-class RunFinished:
+class RunFinished(NamedTuple):
     summary: Summary
     duration: float
     interrupted: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 Event = (RunStarted | FileStarted | AssertionResult | ErrorEvent | WarningEvent

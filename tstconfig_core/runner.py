@@ -8,11 +8,10 @@ directives the block's parser declares. Every problem becomes an ErrorEvent at
 """
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
 from tstconfig_core.block import DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows
@@ -23,8 +22,6 @@ from tstconfig_core.loader import DISABLE_VARIABLE, PluginLoadError, PluginRegis
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, SourceRef, WarningEvent)
 from tstconfig_core.options import FIELD_NAMES, OPTION_DIRECTIVES, OptionError, to_int
-
-log = logging.getLogger(__name__)
 
 SOURCES = "tstconfig.sources"
 PARSERS = "tstconfig.parsers"
@@ -56,13 +53,15 @@ class _TooManyErrors(BaseException):
     """The file has passed the error cap; the rest of it is not run."""
 
 
-@dataclass
 class BlockPlan:
     """What a source directive needs to know of its block's directives."""
 
-    checks_exit_status: bool = False
-    assertion_count: int = 0
-    sensitive: bool = False
+    __slots__ = ("checks_exit_status", "assertion_count", "sensitive")
+
+    def __init__(self) -> None:
+        self.checks_exit_status = False
+        self.assertion_count = 0
+        self.sensitive = False
 
 
 def bounded(message: str) -> str:
@@ -163,7 +162,6 @@ class FileRun:
         except BlockBroken:
             pass
         except Exception as exc:  # a bug: still a located error, never a traceback
-            log.debug("internal error", exc_info=True)
             if self.debug:
                 raise
             self._error(d, f"internal error running {d.keyword!r}: {type(exc).__name__}: {exc}")
@@ -314,7 +312,6 @@ class FileRun:
 
     def _plugin_bug(self, group: str, name: str, exc: BaseException) -> str:
         """A plugin raised something other than PluginError: say so, and whose it is."""
-        log.debug("plugin failure", exc_info=exc)
         if self.debug:
             raise exc
         return (f"{KINDS[group]} plugin {name!r} failed: {type(exc).__name__}: {exc}; "
@@ -336,6 +333,8 @@ class FileRun:
             try:
                 with time_limit(block.timeout):
                     block.parsed = parse_rows(block.data.lines, block.options, parser)
+                if self.on_block is None:  # the rows hold what is needed: free the text
+                    block.data = block.data._replace(lines=())
             except TimeLimitExceeded:
                 raise self._break(block, f"parsing took longer than the block's timeout of "
                                          f"{block.timeout:g} s (a regular expression that "
