@@ -12,6 +12,7 @@ from operator import itemgetter
 
 from tstconfig_core.api import Parsed, Parser, Row, SourceData
 from tstconfig_core.definition import Directive
+from tstconfig_core.limits import collector_paused
 from tstconfig_core.model import SourceRef
 from tstconfig_core.options import ParseOptions
 
@@ -55,6 +56,14 @@ class PropertyIndex:
         if len(key_columns) < nkeys:
             return  # more keys than mapped columns: nothing can match
         key_of = itemgetter(*key_columns) if nkeys else (lambda row: ())  # property alone: all
+        try:  # the usual case, all in C: every row has the key columns, every key one row
+            keys = list(map(key_of, rows))
+            self._first = dict(zip(keys, rows))
+            if len(self._first) == len(keys):
+                return
+            self._first = {}
+        except IndexError:
+            pass  # a short row: the loop below skips it
         first, more = self._first, self._more
         for row in rows:
             try:
@@ -133,5 +142,6 @@ class Block:
         key = (id(rows), self.columns, nkeys)
         found = self._indexes.get(key)
         if found is None:
-            found = self._indexes[key] = PropertyIndex(rows, self.columns, nkeys)
+            with collector_paused():
+                found = self._indexes[key] = PropertyIndex(rows, self.columns, nkeys)
         return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import os
 import re
 import signal
@@ -50,29 +51,53 @@ def shown_size(size: int) -> str:
     return f"{size} bytes"
 
 
+_alarm_ready = False
+
+
+def _expired(_signum: int, _frame: object) -> None:
+    raise TimeLimitExceeded()
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise TimeLimitExceeded in this block of code after ``seconds``.
 
-    Uses SIGALRM, so it bounds only the main thread (elsewhere it does nothing);
-    an outer limit is restored afterwards.
+    Uses SIGALRM, so it bounds only the main thread (elsewhere it does nothing).
+    The handler is installed once; each limit only sets the timer, and an outer
+    limit's remaining time is restored afterwards.
     """
-    if threading.current_thread() is not threading.main_thread() or seconds <= 0:
+    global _alarm_ready
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def expired(_signum: int, _frame: object) -> None:
-        raise TimeLimitExceeded()
-
-    previous = signal.signal(signal.SIGALRM, expired)
+    if not _alarm_ready:
+        signal.signal(signal.SIGALRM, _expired)
+        _alarm_ready = True
     outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer:
-            signal.setitimer(signal.ITIMER_REAL, outer)
+        signal.setitimer(signal.ITIMER_REAL, outer)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run bulk work (parsing, indexing) without Python's cyclic garbage collector.
+
+    Rows are lists of strings: hundreds of thousands of containers that hold no
+    cycles, yet each full collection would walk them all again, which makes
+    parsing superlinear (400,000 lines took 3x as long as 200,000). Afterwards
+    they are frozen out of later collections; reference counting still frees
+    them as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def read_bounded(path: str, max_size: int) -> bytes:
@@ -84,27 +109,34 @@ def read_bounded(path: str, max_size: int) -> bytes:
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
-        mode = os.fstat(fd).st_mode
+        status = os.fstat(fd)
+        mode = status.st_mode
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory", path)
         if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
             kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket"
             raise OSError(errno.EINVAL, f"is {kind}, not a file: reading it could wait "
                                         "for ever", path)
-        data = bytearray()
+        # A regular file's size is known, so one read takes it all (a file in /proc
+        # says 0 and is read in chunks, as is one that grows meanwhile).
+        want = min(status.st_size, max_size) + 1 if stat.S_ISREG(mode) else _CHUNK
+        chunks: list[bytes] = []
+        size = 0
         while True:
             try:
-                chunk = os.read(fd, min(_CHUNK, max_size + 1 - len(data)))
+                chunk = os.read(fd, min(want, max_size + 1 - size))
             except BlockingIOError:
-                if not data:
+                if not chunks:
                     raise OSError(errno.EAGAIN, "has nothing to read without waiting "
                                                 "(a device?)", path) from None
                 break
             if not chunk:
                 break
-            data += chunk
-            if len(data) > max_size:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_size:
                 raise TooLarge(f"more than {shown_size(max_size)}")
-        return bytes(data)
+            want = _CHUNK
+        return b"".join(chunks)
     finally:
         os.close(fd)

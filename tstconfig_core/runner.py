@@ -17,7 +17,8 @@ from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceReq
 from tstconfig_core.block import DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows
 from tstconfig_core.definition import (Directive, SyntaxProblem, definition_lines,
                                        keyword_of, parse_line)
-from tstconfig_core.limits import DEFAULT_MAX_SIZE, TimeLimitExceeded, parse_size, time_limit
+from tstconfig_core.limits import (DEFAULT_MAX_SIZE, TimeLimitExceeded, collector_paused,
+                                   parse_size, time_limit)
 from tstconfig_core.loader import DISABLE_VARIABLE, PluginLoadError, PluginRegistry
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, SourceRef, WarningEvent)
@@ -331,7 +332,7 @@ class FileRun:
             self._apply_source_defaults(d, block)
             parser = self._parser(block)
             try:
-                with time_limit(block.timeout):
+                with time_limit(block.timeout), collector_paused():
                     block.parsed = parse_rows(block.data.lines, block.options, parser)
                 if self.on_block is None:  # the rows hold what is needed: free the text
                     block.data = block.data._replace(lines=())
