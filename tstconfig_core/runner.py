@@ -57,12 +57,13 @@ class _TooManyErrors(BaseException):
 class BlockPlan:
     """What a source directive needs to know of its block's directives."""
 
-    __slots__ = ("checks_exit_status", "assertion_count", "sensitive")
+    __slots__ = ("checks_exit_status", "assertion_count", "sensitive", "property_lines")
 
     def __init__(self) -> None:
         self.checks_exit_status = False
         self.assertion_count = 0
         self.sensitive = False
+        self.property_lines: list[str] = []  # which keys the block's index must hold
 
 
 def bounded(message: str) -> str:
@@ -146,6 +147,8 @@ class FileRun:
                 plan.checks_exit_status = True
             elif keyword == "sensitive":
                 plan.sensitive = True
+            elif keyword == "property":
+                plan.property_lines.append(lines[index])
             elif self.registry.has(ASSERTIONS, keyword):
                 plan.assertion_count += 1
         return plan
@@ -261,6 +264,7 @@ class FileRun:
             checks_exit_status=plan.checks_exit_status,
             assertion_count=plan.assertion_count,
             sensitive=plan.sensitive,
+            property_lines=plan.property_lines,
         )
         if problem is not None:
             raise self._break(self.block, problem)

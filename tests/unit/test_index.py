@@ -57,3 +57,22 @@ def test_one_pass_for_many_properties():
         for i in range(2000):
             assert index.lookup((f"user{i}",), "append") == (str(i),)
         assert reads - built <= 2 * 2000  # a lookup reads its own row only (a scan: 4,000,000)
+
+
+def test_an_index_of_the_wanted_keys_answers_like_a_full_one():
+    rows = [["a", "1"], ["b", "2"], ["a", "3"], ["c"], ["d", "4"]]
+    for policy in ("append", "replace", "ignore", "unique"):
+        for columns in (None, (0, 1), (1, 0)):
+            full = PropertyIndex(rows, columns, 1)
+            wanted = PropertyIndex(rows, columns, 1, frozenset({"a", "2"}))
+            for key in ("a", "2", "b", "zzz", "4", "c"):  # announced keys, then others
+                assert wanted.lookup((key,), policy) == full.lookup((key,), policy), (key, columns)
+
+
+def test_only_wanted_keys_are_indexed_until_another_is_asked_for():
+    rows = [[f"user{i}", str(i)] for i in range(1000)]
+    index = PropertyIndex(rows, None, 1, frozenset({"user7"}))
+    assert list(index._first) == ["user7"]
+    assert index.lookup(("user7",), "append") == ("7",)
+    assert index.lookup(("user8",), "append") == ("8",)  # not announced: everything indexed
+    assert len(index._first) == 1000
