@@ -117,9 +117,11 @@ def read_bounded(path: str, max_size: int) -> bytes:
             kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket"
             raise OSError(errno.EINVAL, f"is {kind}, not a file: reading it could wait "
                                         "for ever", path)
-        # A regular file's size is known, so one read takes it all (a file in /proc
-        # says 0 and is read in chunks, as is one that grows meanwhile).
-        want = min(status.st_size, max_size) + 1 if stat.S_ISREG(mode) else _CHUNK
+        # A regular file's size is known, so one read takes it all. A file of /proc
+        # or /sys says 0 and must be read in one go too: /proc/sys files answer a
+        # read at any other offset than 0 with end-of-file. So: a whole chunk.
+        regular = stat.S_ISREG(mode) and status.st_size > 0
+        want = min(status.st_size, max_size) + 1 if regular else _CHUNK
         chunks: list[bytes] = []
         size = 0
         while True:

@@ -79,3 +79,12 @@ def test_plugin_doc_example_works_as_written(kind, tmp_path):
         assert "Assertions passed: 1" in result.stdout and "Errors: 0" in result.stdout
     listed = tstconfig("--list-plugins", env=env).stdout
     assert re.search(rf"docs-{kind.lower()} +1\.0 +ok", listed), listed
+
+
+def test_the_examples_pass_here():
+    """The README's first command runs examples/*.tstconfig: each must pass on this machine."""
+    examples = sorted((Path(__file__).parents[2] / "examples").glob("*.tstconfig"))
+    assert len(examples) >= 5
+    result = tstconfig(*map(str, examples))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUMMARY REPORT: PASS" in result.stdout and "Errors: 0" in result.stdout
