@@ -9,8 +9,8 @@ from collections import Counter
 from typing import Any
 
 from tstconfig_core import api
-from tstconfig_core.entrypoints import installed
-from tstconfig_core.loader import GROUPS, PluginLoadError, PluginRegistry, canonical
+from tstconfig_core.entrypoints import GROUPS, installed
+from tstconfig_core.loader import PluginLoadError, PluginRegistry, canonical
 
 CONTRACTS: dict[str, type] = {
     "tstconfig.sources": api.Source, "tstconfig.parsers": api.Parser,

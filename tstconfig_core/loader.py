@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tstconfig_core.api import PluginError
-from tstconfig_core.entrypoints import GROUPS, EntryPoint, installed, load
+from tstconfig_core.entrypoints import EntryPoint, installed, load
 
 
 

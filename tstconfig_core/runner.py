@@ -22,7 +22,7 @@ from tstconfig_core.limits import (DEFAULT_MAX_SIZE, TimeLimitExceeded, collecto
 from tstconfig_core.loader import DISABLE_VARIABLE, PluginLoadError, PluginRegistry
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, SourceRef, WarningEvent)
-from tstconfig_core.options import FIELD_NAMES, OPTION_DIRECTIVES, OptionError, to_int
+from tstconfig_core.options import FIELD_NAMES, OPTION_DIRECTIVES, OptionError
 
 SOURCES = "tstconfig.sources"
 PARSERS = "tstconfig.parsers"
@@ -360,24 +360,28 @@ class FileRun:
         """The source's suggested parse, for each option the definition left alone."""
         assert block.data is not None
         defaults = {k: v for k, v in block.data.defaults.items() if k not in block.explicit}
-        origin = f"suggested by the {block.directive.keyword} source"
-        block.origins.update(dict.fromkeys(defaults, origin))
         policy = defaults.pop("duplicates_policy", None)
         if policy in DUPLICATES_POLICIES:
             block.duplicates_policy = str(policy)
+            block.origins["duplicates_policy"] = f"suggested by the {d.keyword} source"
         elif policy is not None:
-            defaults["duplicates_policy"] = policy  # reported below as unknown
-        if not defaults:
-            return
-        unknown = set(defaults) - FIELD_NAMES
+            defaults["duplicates_policy"] = policy  # reported as unknown below
+        if defaults:
+            self._apply_settings(block, defaults, f"suggested by the {d.keyword} source",
+                                 f"source {d.keyword!r} suggests")
+
+    def _apply_settings(self, block: Block, settings: dict[str, object], origin: str,
+                        who: str) -> None:
+        """Parse options from a syntax or a source, by field name, onto the block."""
+        unknown = set(settings) - FIELD_NAMES
         if unknown:
-            raise self._break(block, f"source {block.directive.keyword!r} suggests unknown "
-                                     f"options: {', '.join(sorted(unknown))}")
-        mode = defaults.get("parse_mode")
+            raise self._break(block, f"{who} unknown options: {', '.join(sorted(unknown))}")
+        mode = settings.get("parse_mode")
         if mode is not None:
             self._plugin(block, PARSERS, str(mode), "parse mode", Parser)
             block.parser_name = str(mode)
-        block.options = replace(block.options, **defaults)
+        block.options = replace(block.options, **settings)
+        block.origins.update(dict.fromkeys(settings, origin))
 
     def _parser(self, block: Block) -> Parser:
         try:
@@ -430,17 +434,8 @@ class FileRun:
             reason = str(exc) if isinstance(exc, PluginError) else self._plugin_bug(
                 SYNTAXES, name, exc)
             raise self._break(block, reason) from exc
-        unknown = set(settings) - FIELD_NAMES
-        if unknown:
-            raise self._break(block, f"syntax {name!r} sets unknown options: "
-                                     f"{', '.join(sorted(unknown))}")
-        mode = settings.get("parse_mode")
-        if mode is not None:
-            self._plugin(block, PARSERS, str(mode), "parse mode", Parser)
-            block.parser_name = str(mode)
-        block.options = replace(block.options, **settings)
-        block.explicit.update(settings)
-        block.origins.update(dict.fromkeys(settings, f"syntax {name}"))
+        self._apply_settings(block, settings, f"syntax {name}", f"syntax {name!r} sets")
+        block.explicit.update(settings)  # a syntax is the definition's own choice
 
     def _plugin(self, block: Block, group: str, name: str, what: str, contract: type):
         """The named plugin; a name nobody registered, or that fails, breaks the block."""

@@ -7,14 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tstconfig_core.api import Assertion, Value
-
-
-def _joined(value: Value) -> str:
-    return "" if value is None else " ".join(value)
-
-
-def _shown(value: Value) -> str:
-    return "undefined" if value is None else repr(_joined(value))
+from tstconfig_plugins.assertions.values import joined, shown
 
 
 class AssertEq(Assertion):
@@ -51,7 +44,7 @@ class AssertUndefined(Assertion):
         return value is None
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"the property is defined: {_shown(value)}"
+        return f"the property is defined: {shown(value)}"
 
 
 class AssertEmpty(Assertion):
@@ -60,10 +53,10 @@ class AssertEmpty(Assertion):
     summary = "the value is empty or undefined"
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
-        return _joined(value) == ""
+        return joined(value) == ""
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"the value is not empty: {_shown(value)}"
+        return f"the value is not empty: {shown(value)}"
 
 
 class AssertNotEmpty(Assertion):
@@ -72,7 +65,7 @@ class AssertNotEmpty(Assertion):
     summary = "the value is defined and not empty"
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
-        return _joined(value) != ""
+        return joined(value) != ""
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
         return f"the value is {'undefined' if value is None else 'empty'}"
@@ -112,10 +105,10 @@ class AssertStartsWith(Assertion):
     summary = "the space-joined value starts with the space-joined arguments"
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
-        return value is not None and _joined(value).startswith(" ".join(args))
+        return value is not None and joined(value).startswith(" ".join(args))
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"{_shown(value)} does not start with {' '.join(args)!r}"
+        return f"{shown(value)} does not start with {' '.join(args)!r}"
 
 
 class AssertEndsWith(Assertion):
@@ -124,7 +117,7 @@ class AssertEndsWith(Assertion):
     summary = "the space-joined value ends with the space-joined arguments"
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
-        return value is not None and _joined(value).endswith(" ".join(args))
+        return value is not None and joined(value).endswith(" ".join(args))
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"{_shown(value)} does not end with {' '.join(args)!r}"
+        return f"{shown(value)} does not end with {' '.join(args)!r}"

@@ -10,14 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from tstconfig_core.api import Assertion, PluginError, Value
-
-
-def _joined(value: Value) -> str:
-    return "" if value is None else " ".join(value)
-
-
-def _shown(value: Value) -> str:
-    return "undefined" if value is None else repr(_joined(value))
+from tstconfig_plugins.assertions.values import joined, shown
 
 
 class AssertNotEq(Assertion):
@@ -40,10 +33,10 @@ class AssertIn(Assertion):
     def check(self, value: Value, args: Sequence[str]) -> bool:
         if not args:
             raise PluginError("assert_in needs the allowed values as arguments")
-        return value is not None and _joined(value) in args
+        return value is not None and joined(value) in args
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"{_shown(value)} is not one of {list(args)!r}"
+        return f"{shown(value)} is not one of {list(args)!r}"
 
 
 @lru_cache(maxsize=256)
@@ -63,10 +56,10 @@ class AssertMatches(Assertion):
         if not args:
             raise PluginError("assert_matches needs a regular expression")
         pattern = _compiled(" ".join(args))
-        return value is not None and pattern.fullmatch(_joined(value)) is not None
+        return value is not None and pattern.fullmatch(joined(value)) is not None
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
-        return f"{_shown(value)} does not match {' '.join(args)!r}"
+        return f"{shown(value)} does not match {' '.join(args)!r}"
 
 
 class AssertCount(Assertion):
