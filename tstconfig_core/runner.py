@@ -30,7 +30,6 @@ SYNTAXES = "tstconfig.syntaxes"
 ASSERTIONS = "tstconfig.assertions"
 KINDS = {SOURCES: "source", PARSERS: "parser", SYNTAXES: "syntax", ASSERTIONS: "assertion"}
 
-DEFAULT_PARSER = "tokenized"
 MAX_ERRORS_PER_FILE = 200
 #: Keywords longer than this get no "did you mean" (no keyword is near that long).
 MAX_KEYWORD = 40

@@ -21,7 +21,6 @@ TCP_STATES = {
     6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN",
     11: "CLOSING", 12: "NEW_SYN_RECV",
 }
-LISTEN = 10
 ADDRESS_WIDTH = 23  # netstat's minimum
 TITLE = "Active Internet connections (servers and established)"
 HEADER = ("Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
