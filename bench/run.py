@@ -66,7 +66,7 @@ def passwd(folder: Path, lines: int, properties: int) -> tuple[str, str]:
     checks = "".join(f"property user{i}\nassert_eq {SHELLS[i % 4]}\n"
                      for i in range(0, step * properties, step))
     return (f"file {data}\nsyntax etc_passwd\ncolumns 0 6\n{checks}",
-            f"for line in open({str(data)!r}).read().split('\\n'):\n    FIELDS(line.split(':'))\n")
+            f"for line in open({str(data)!r}).read().split('\\n'):\n    line.split(':')\n")
 
 
 POSITIONS = (0, 6, 13, 20, 44, 68, 80)
@@ -87,7 +87,7 @@ def fixed(folder: Path, rows: int, properties: int) -> tuple[str, str]:
         f"assert_ends_with /prog{i % 13}\n" for i in range(0, step * properties, step))
     floor = (f"p = {POSITIONS!r}\nends = p[1:] + (None,)\n"
              f"for line in open({str(data)!r}).read().split('\\n')[1:]:\n"
-             "    FIELDS([line[a:b].strip() for a, b in zip(p, ends)])\n")
+             "    [line[a:b].strip() for a, b in zip(p, ends)]\n")
     return (f"file {data}\nparse_mode fixed\npositions {' '.join(map(str, POSITIONS))}\n"
             f"skip_header_lines 1\ncolumns 3 6\n{checks}", floor)
 
@@ -106,7 +106,7 @@ def ini(folder: Path, keys: int, properties: int) -> tuple[str, str]:
                      for i in range(0, step * properties, step))
     floor = (f"for line in open({str(data)!r}).read().split('\\n'):\n"
              "    if line.startswith('['): continue\n"
-             "    key, _, value = line.partition('=')\n    FIELDS([key.strip(), *value.split()])\n")
+             "    key, _, value = line.partition('=')\n    [key.strip(), *value.split()]\n")
     return f"file {data}\nsyntax ini\n{checks}", floor
 
 
@@ -127,7 +127,6 @@ class Result:
     wall: float
     rss: float
     floor: float
-    floor_kept: float | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -149,11 +148,6 @@ def interleaved(runs: int, commands: list[list[str]], cwd: Path) -> list[tuple[f
     return [(statistics.median(w for w, _ in s), max(r for _, r in s)) for s in samples]
 
 
-def floors(code: str) -> tuple[str, str]:
-    """The floor as the issue defines it (each row split, then dropped) and one that
-    keeps the rows, as any checker must to answer lookups (plain Python, default GC)."""
-    return (code.replace("FIELDS(", "(", 1),
-            "rows = []\nkeep = rows.append\n" + code.replace("FIELDS(", "keep(", 1))
 
 
 def startup(folder: Path, runs: int) -> list[Result]:
@@ -187,11 +181,9 @@ def family(name: str, folder: Path, runs: int, scale: float) -> list[Result]:
         definition, floor_code = make(folder, n, p)
         path = folder / f"{name.replace(' ', '-')}-{label.replace(' ', '-')}.tstconfig"
         path.write_text(definition)
-        dropped, kept = floors(floor_code)
-        (floor, _), (floor_kept, _), (wall, rss) = interleaved(runs, [
-            [sys.executable, "-c", dropped], [sys.executable, "-c", kept],
-            [*tstconfig_command(), str(path)]], folder)
-        out.append(Result(name, f"{label}: {n:,} x {p:,}", wall, rss, floor, floor_kept))
+        (floor, _), (wall, rss) = interleaved(runs, [
+            [sys.executable, "-c", floor_code], [*tstconfig_command(), str(path)]], folder)
+        out.append(Result(name, f"{label}: {n:,} x {p:,}", wall, rss, floor))
     base = out[1]
     for result in out[2:]:
         result.notes.append(f"{result.wall / base.wall:.2f}x base")
@@ -218,21 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps([{"workload": r.workload, "size": r.size, "wall_s": round(r.wall, 4),
                            "peak_rss_mib": round(r.rss, 1), "floor_s": round(r.floor, 4),
-                           "ratio": round(r.ratio, 2),
-                           "floor_rows_kept_s": r.floor_kept and round(r.floor_kept, 4),
-                           "notes": r.notes} for r in results], indent=2))
+                           "ratio": round(r.ratio, 2), "notes": r.notes} for r in results], indent=2))
         return 0
     from tabulate import tabulate
     rows = [[r.workload, r.size, f"{r.wall:.3f}", f"{r.rss:.0f}", f"{r.floor:.3f}",
-             f"{r.ratio:.2f}", f"{r.wall / r.floor_kept:.2f}" if r.floor_kept else "",
-             "; ".join(r.notes)] for r in results]
+             f"{r.ratio:.2f}", "; ".join(r.notes)] for r in results]
     print(tabulate(rows, headers=["workload", "size (input x properties)", "wall s (median)",
-                                  "peak RSS MiB", "floor s", "x floor",
-                                  "x floor keeping rows", "growth"],
+                                  "peak RSS MiB", "floor s", "x floor", "growth"],
                    tablefmt="github", disable_numparse=True))
-    print("\nfloor: Python reading the input and splitting it into lines and fields, each row "
-          "dropped at once (for start-up: python -c 'import click'); floor keeping rows: the "
-          "same, keeping them, as a checker must to answer lookups.")
+    print("\nfloor: Python reading the input and splitting it into lines and fields, with no "
+          "tstconfig (for start-up: python -c 'import click').")
     print(f"\n{runs} run(s) each; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
           f"tstconfig: {' '.join(tstconfig_command())}")
     return 0

@@ -35,7 +35,7 @@ from tstconfig_core.tokens import tokenize
 __all__ = [
     "API_VERSION", "Assertion", "LineParser", "OptionConverter", "ParseOptions", "Parsed",
     "Parser", "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData",
-    "SourceRequest", "Syntax", "TooLarge", "Value", "read_bounded", "tokenize",
+    "SourceRequest", "Syntax", "TooLarge", "Value", "Wanted", "read_bounded", "tokenize",
     # the events a reporter receives, in tstconfig_core.model
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
     "RunStarted", "SourceRef", "Summary", "WarningEvent",
@@ -44,7 +44,7 @@ __all__ = [
 #: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
-API_VERSION = "1.0"
+API_VERSION = "1.1"
 
 _EMPTY: Mapping = MappingProxyType({})  # a shared default nobody can change
 
@@ -126,6 +126,16 @@ class Parsed(NamedTuple):
     """The options in force, when the parser found some (``--inspect`` shows them)."""
 
 
+class Wanted(NamedTuple):
+    """The rows a block will look up: those whose raw ``columns`` hold one of ``keys``."""
+
+    columns: tuple[int, ...]
+    """The key columns, as raw column numbers (before ``columns`` maps them), in order."""
+    keys: frozenset
+    """The keys the block's ``property`` lines name: a string each when there is one
+    key column, else a tuple of strings, one per column."""
+
+
 class Parser(ABC):
     """Turns a block's lines into rows. Registered in ``tstconfig.parsers``.
 
@@ -142,6 +152,23 @@ class Parser(ABC):
     @abstractmethod
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
         """Return the rows; raise PluginError when the text cannot be parsed."""
+
+    def narrow(self, lines: Sequence[str], options: ParseOptions,
+               wanted: Wanted) -> Sequence[str] | None:
+        """Optional (API 1.1): the lines whose rows may hold a wanted key.
+
+        When a block only looks keys up, the core asks for this before
+        parsing, and parses only the lines returned. Offer it only when a
+        line's row depends on that line alone (no sections, no header, no
+        error a dropped line could have raised): ``parse(narrow(lines))`` must
+        give, in order, every row of ``parse(lines)`` whose key columns hold a
+        wanted key. Keeping more lines than that is fine; dropping one of those
+        is a bug. The rows are used for those lookups only: ``section``,
+        ``section_size``, any other key and ``--inspect`` parse every line.
+        ``lines`` are after ``skip_header_lines``/``read_lines``, before blank
+        and comment lines are dropped. ``None`` (the default) declines.
+        """
+        return None
 
 
 class LineParser(Parser):

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 
-from tstconfig_core.api import Parsed, Parser, Row, SourceData
+from tstconfig_core.api import Parsed, Parser, Row, SourceData, Wanted
 from tstconfig_core.definition import Directive
 from tstconfig_core.limits import collector_paused
 from tstconfig_core.model import SourceRef
@@ -22,20 +22,42 @@ DUPLICATES_POLICIES = ("append", "replace", "ignore", "unique")
 NO_ROWS: list[Row] = []
 
 
-def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
-    """The lines that may become rows: after skip/read, without blanks and comments."""
+def selected_lines(lines: Sequence[str], options: ParseOptions) -> Sequence[str]:
+    """The lines after ``skip_header_lines``, and only ``read_lines`` of them."""
     stop = None if options.read_lines is None else options.skip_header_lines + options.read_lines
-    selected = lines[options.skip_header_lines:stop]
+    return lines[options.skip_header_lines:stop]
+
+
+def without_blanks(lines: Sequence[str], options: ParseOptions) -> list[str]:
+    """The lines that are neither blank nor comments."""
     comments = options.comment_prefixes()
     if comments:
-        return [ln for ln in selected
+        return [ln for ln in lines
                 if ln and not ln.isspace() and not ln.lstrip().startswith(comments)]
-    return [ln for ln in selected if ln and not ln.isspace()]
+    return [ln for ln in lines if ln and not ln.isspace()]
+
+
+def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
+    """The lines that may become rows: after skip/read, without blanks and comments."""
+    return without_blanks(selected_lines(lines, options), options)
 
 
 def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Parsed:
     """Apply skip/read, blank and comment lines; the parser makes the rows."""
-    parsed = parser.parse(candidate_lines(lines, options), options)
+    return _checked(parser.parse(candidate_lines(lines, options), options))
+
+
+def parse_wanted_rows(lines: Sequence[str], options: ParseOptions, parser: Parser,
+                      wanted: Wanted) -> Parsed | None:
+    """Only the rows that may hold a wanted key, when the parser can narrow its lines
+    to them (:meth:`Parser.narrow`); None when it cannot."""
+    narrowed = parser.narrow(selected_lines(lines, options), options, wanted)
+    if narrowed is None:
+        return None
+    return _checked(parser.parse(without_blanks(narrowed, options), options))
+
+
+def _checked(parsed: object) -> Parsed:
     if not isinstance(parsed, Parsed):
         raise TypeError(f"parse() returned {type(parsed).__name__}, not tstconfig_core.api.Parsed")
     return parsed
@@ -156,6 +178,8 @@ class Block:
     selector: str = "none"  # what set the value: property, section_size, exit_status
     data: SourceData | None = None
     parsed: Parsed | None = None
+    narrowed: Wanted | None = None  # parsed holds only the rows of these keys
+    widened: bool = False  # narrowed rows were not enough once: parse every row from now on
     broken: bool = False
     property_lines: Sequence[str] = ()  # the block's `property` lines, for wanted()
     _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
@@ -175,6 +199,37 @@ class Block:
                 found = self._indexes[key] = PropertyIndex(rows, self.columns, nkeys,
                                                            self.wanted(nkeys))
         return found
+
+    def key_columns(self, nkeys: int) -> tuple[int, ...] | None:
+        """The raw columns of an ``nkeys`` key; None when fewer columns are mapped."""
+        columns = tuple(range(nkeys)) if self.columns is None else self.columns[:nkeys]
+        return columns if len(columns) == nkeys else None
+
+    def narrowing_for(self, lookup: Sequence[str]) -> Wanted | None:
+        """The rows to narrow the parse to, for a first lookup of ``lookup``: those of
+        every key the block's ``property`` lines name (None: parse every row)."""
+        columns = self.key_columns(len(lookup))
+        if (not columns or self.widened or self.selected is not None
+                or self.pending_columns is not None):
+            return None
+        wanted = Wanted(columns, self.wanted(len(lookup)))
+        return wanted if self._covered(wanted, lookup) else None
+
+    def covers(self, lookup: Sequence[str]) -> bool:
+        """Whether the rows parsed answer a lookup of ``lookup`` (always, unless narrowed)."""
+        return self.narrowed is None or (
+            self.narrowed.columns == self.key_columns(len(lookup))
+            and self._covered(self.narrowed, lookup))
+
+    @staticmethod
+    def _covered(wanted: Wanted, lookup: Sequence[str]) -> bool:
+        return (lookup[0] if len(lookup) == 1 else tuple(lookup)) in wanted.keys
+
+    def widen(self) -> None:
+        """Drop narrowed rows and their indexes, so that every row is parsed (once: a
+        block switching key columns back and forth must not narrow again each time)."""
+        self.parsed, self.narrowed, self.widened = None, None, True
+        self._indexes.clear()
 
     def wanted(self, nkeys: int) -> frozenset[object]:
         """The keys the block's ``property`` lines with ``nkeys`` keys ask for."""

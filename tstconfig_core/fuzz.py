@@ -7,7 +7,11 @@ awkward files (a FIFO, a directory, binary data, /dev/zero). Each must hold:
 
 - nothing escapes: no exception leaves the runner;
 - every error is located: its file, and a line inside the file;
-- the exit status is 0, 1 or 2.
+- the exit status is 0, 1 or 2;
+- narrowing changes nothing: a block that parses only the rows its
+  ``property`` lines name (:meth:`Parser.narrow`) reports what a block that
+  parses every row reports (checked for definitions that read no ``proc``
+  file, whose contents move between two runs).
 
 Generated ``command`` directives are refused (``--no-commands``): random
 command lines are never run. Needs hypothesis (``pip install 'tstconfig[test]'``).
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -31,18 +36,20 @@ except ImportError:  # pragma: no cover - said plainly when run
     sys.exit("python -m tstconfig_core.fuzz needs hypothesis: pip install 'tstconfig[test]'")
 
 from tstconfig_core.loader import PluginRegistry
-from tstconfig_core.model import AssertionResult, ErrorEvent, Event, Summary
+from tstconfig_core.model import AssertionResult, ErrorEvent, Event, Summary, WarningEvent
 from tstconfig_core.options import OPTION_DIRECTIVES
 from tstconfig_core.runner import FileRun
 
 NAME = "fuzzed.tstconfig"
+_PROC = re.compile(r"\bproc\b")  # maybe a block reading /proc, whose files move
 REGISTRY = PluginRegistry()
 WORKDIR = Path(tempfile.mkdtemp(prefix="tstconfig-fuzz-"))
 
 
 def _workdir() -> Path:
     """Files a generated definition may name: the ordinary and the awkward."""
-    (WORKDIR / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\nbin:x:1:1::/bin:\n")
+    (WORKDIR / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\nbin:x:1:1::/bin:\n"
+                                    '"root":q:2\nbin:x:1:1::/bin:\n# root:c\nroot\n')
     (WORKDIR / "app.ini").write_text("[main]\nname = web\nports = 80 443\n; c\n[db]\nx=1\n")
     (WORKDIR / "table.txt").write_text("Proto Local Address  State\ntcp   0.0.0.0:22     LISTEN\n")
     (WORKDIR / "binary").write_bytes(bytes(range(256)) * 4)
@@ -112,16 +119,28 @@ SELECT = st.one_of(_line("property", _words(VALUES)), _line("section", _words(VA
 ASSERT = _line(st.sampled_from(REGISTRY.names("tstconfig.assertions")), _words(VALUES))
 BLOCK = st.builds(lambda source, body: [source, *body], SOURCE,
                   st.lists(st.one_of(OPTION, SELECT, SELECT, ASSERT, ASSERT, CHAOS), max_size=12))
+#: A block that mostly looks keys up, so its parse may be narrowed to them; now and
+#: then a `columns` or `section_size` makes it parse every row.
+_KEYS = ["root", "bin", "0", "1", "x", "q", "/bin"]  # what the files' rows hold
+_LOOKUP = st.tuples(_line("property", _words(_KEYS, 2)), ASSERT)
+LOOKUPS = st.builds(
+    lambda source, options, checks: [source, *options, *(line for item in checks for line in item)],
+    _line("file", st.sampled_from(GOOD_PATHS)),
+    st.lists(st.one_of(OPTION, st.sampled_from(["syntax etc_passwd", "separator :",
+                                                "ignore_empty_tokens false"])), max_size=3),
+    st.lists(st.one_of(_LOOKUP, _LOOKUP, st.tuples(
+        _line("columns", _words(["0", "1", "2", "5", "6"], 2)),
+        _line("property", _words(_KEYS, 2)), ASSERT),
+        st.tuples(st.just("section_size"), ASSERT)), min_size=1, max_size=5))
 DEFINITION = st.builds(
     lambda head, blocks, end: end.join(head + [line for block in blocks for line in block]),
-    st.lists(CHAOS, max_size=3), st.lists(BLOCK, max_size=4),
+    st.lists(CHAOS, max_size=3), st.lists(st.one_of(BLOCK, LOOKUPS), max_size=4),
     st.sampled_from(["\n", "\n", "\r\n", "\r"]))
 
 _slowest = [0.0]
 
 
-def run_one(text: str) -> None:
-    """Run one definition; raise AssertionError if an invariant does not hold."""
+def _run(text: str, narrow: bool) -> tuple[list[Event], Summary]:
     events: list[Event] = []
     summary = Summary()
 
@@ -129,9 +148,21 @@ def run_one(text: str) -> None:
         summary.count(event)
         events.append(event)
 
+    FileRun(REGISTRY, emit, timeout=2.0, settings={"no_commands": True, "max_size": 1 << 20},
+            narrow=narrow).run(text, NAME)
+    return events, summary
+
+
+def _timeless(events: list[Event]) -> list[Event]:
+    """The events without what differs from run to run: times and durations."""
+    return [e._replace(duration=0.0) if isinstance(e, AssertionResult) else e
+            for e in events if isinstance(e, (AssertionResult, ErrorEvent, WarningEvent))]
+
+
+def run_one(text: str) -> None:
+    """Run one definition; raise AssertionError if an invariant does not hold."""
     started = time.monotonic()
-    FileRun(REGISTRY, emit, timeout=2.0,
-            settings={"no_commands": True, "max_size": 1 << 20}).run(text, NAME)
+    events, summary = _run(text, narrow=True)
     _slowest[0] = max(_slowest[0], time.monotonic() - started)
     lines = max(1, text.count("\n") + text.count("\r") + 1)  # a bound: CRLF counts twice
     for event in events:
@@ -139,6 +170,8 @@ def run_one(text: str) -> None:
             assert event.file == NAME, event
             assert event.line is not None and 1 <= event.line <= lines, event
     assert summary.exit_status in (0, 1, 2)
+    if not _PROC.search(text):
+        assert _timeless(events) == _timeless(_run(text, narrow=False)[0]), "narrowing changed"
 
 
 def fuzz_test(examples: int, seed_value: int | None = None):

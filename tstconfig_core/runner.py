@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
-from tstconfig_core.block import DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows
+from tstconfig_core.block import (DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows,
+                                  parse_wanted_rows)
 from tstconfig_core.definition import (Directive, SyntaxProblem, definition_lines,
                                        keyword_of, parse_line)
 from tstconfig_core.limits import (DEFAULT_MAX_SIZE, TimeLimitExceeded, collector_paused,
@@ -77,10 +78,13 @@ class FileRun:
 
     def __init__(self, registry: PluginRegistry, emit: Emit, timeout: float,
                  debug: bool = False, settings: Mapping[str, object] | None = None,
-                 on_block: Callable[[Block], None] | None = None) -> None:
+                 on_block: Callable[[Block], None] | None = None, narrow: bool = True) -> None:
         self.registry = registry
         #: Inspect mode: called with each block as it ends; assertions do not run.
         self.on_block = on_block
+        #: Let parsers parse only the rows a block looks up (False: every row of every
+        #: block, the oracle the tests and the fuzzer check narrowed parses against).
+        self.narrow = narrow and on_block is None
         self.emit = emit
         self.default_timeout = timeout
         self.debug = debug
@@ -328,17 +332,29 @@ class FileRun:
         if block.data is None:
             self._read(block)
 
-    def _ensure_parsed(self, d: Directive) -> Block:
+    def _ensure_parsed(self, d: Directive, lookup: Sequence[str] | None = None) -> Block:
+        """The block's rows, parsed on first need. Given the keys of a ``lookup``, and
+        when the block only looks keys up, the parser may parse only the lines of the
+        keys its ``property`` lines name (:meth:`Parser.narrow`); any other need
+        parses every line."""
         block = self._need_block(d)
         self._ensure_data(block)
+        if block.narrowed is not None and (lookup is None or not block.covers(lookup)):
+            block.widen()  # the narrowed rows cannot answer this: parse them all
         if block.parsed is None:
-            self._apply_source_defaults(d, block)
+            self._apply_source_defaults(block)
             parser = self._parser(block)
+            wanted = block.narrowing_for(lookup) if lookup is not None and self.narrow else None
             try:
                 with time_limit(block.timeout), collector_paused():
-                    block.parsed = parse_rows(block.data.lines, block.options, parser)
-                if self.on_block is None:  # the rows hold what is needed: free the text
-                    block.data = block.data._replace(lines=())
+                    if wanted is not None:
+                        block.parsed = parse_wanted_rows(block.data.lines, block.options,
+                                                         parser, wanted)
+                        block.narrowed = wanted if block.parsed is not None else None
+                    if block.parsed is None:
+                        block.parsed = parse_rows(block.data.lines, block.options, parser)
+                if self.on_block is None and block.narrowed is None:
+                    block.data = block.data._replace(lines=())  # the rows hold what is needed
             except TimeLimitExceeded:
                 raise self._break(block, f"parsing took longer than the block's timeout of "
                                          f"{block.timeout:g} s (a regular expression that "
@@ -355,19 +371,20 @@ class FileRun:
             self._resolve_columns(block)
         return block
 
-    def _apply_source_defaults(self, d: Directive, block: Block) -> None:
+    def _apply_source_defaults(self, block: Block) -> None:
         """The source's suggested parse, for each option the definition left alone."""
         assert block.data is not None
+        source = block.directive.keyword
         defaults = {k: v for k, v in block.data.defaults.items() if k not in block.explicit}
         policy = defaults.pop("duplicates_policy", None)
         if policy in DUPLICATES_POLICIES:
             block.duplicates_policy = str(policy)
-            block.origins["duplicates_policy"] = f"suggested by the {d.keyword} source"
+            block.origins["duplicates_policy"] = f"suggested by the {source} source"
         elif policy is not None:
             defaults["duplicates_policy"] = policy  # reported as unknown below
         if defaults:
-            self._apply_settings(block, defaults, f"suggested by the {d.keyword} source",
-                                 f"source {d.keyword!r} suggests")
+            self._apply_settings(block, defaults, f"suggested by the {source} source",
+                                 f"source {source!r} suggests")
 
     def _apply_settings(self, block: Block, settings: dict[str, object], origin: str,
                         who: str) -> None:
@@ -532,7 +549,7 @@ class FileRun:
             return
         block.columns, block.pending_columns = None, d
         if block.parsed is not None:
-            self._resolve_columns(block)
+            self._ensure_parsed(d)  # the names are resolved against every row's parse
 
     def _resolve_columns(self, block: Block) -> None:
         """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
@@ -563,7 +580,7 @@ class FileRun:
         return f"columns: no column is named {name!r}; the columns are {known}"
 
     def _property(self, d: Directive) -> None:
-        block = self._ensure_parsed(d)
+        block = self._ensure_parsed(d, lookup=d.args)
         block.property, block.selector = d.args, "property"
         block.value = block.index(len(d.args)).lookup(d.args, block.duplicates_policy)
 

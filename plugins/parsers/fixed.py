@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import LineParser, ParseOptions, Parsed, PluginError, Row
+from tstconfig_core.api import LineParser, ParseOptions, Parsed, PluginError, Row, Wanted
 
 
 def cut(line: str, positions: Sequence[int]) -> list[str]:
     """Column i from positions[i] to positions[i+1] (the last to the end), trimmed."""
-    ends = (*positions[1:], None)
-    return [line[start:end].strip() for start, end in zip(positions, ends)]
+    return [line[start:end].strip() for start, end in _spans(positions)]
 
 
 class FixedParser(LineParser):
@@ -30,5 +29,25 @@ class FixedParser(LineParser):
         """All lines at once when there are no sections: the cuts computed once."""
         if options.section_header_pattern or options.section_footer_pattern or not options.positions:
             return super().parse(lines, options)
-        spans = list(zip(options.positions, (*options.positions[1:], None)))
+        spans = _spans(options.positions)
         return Parsed([[line[a:b].strip() for a, b in spans] for line in lines], options=options)
+
+    def narrow(self, lines: Sequence[str], options: ParseOptions,
+               wanted: Wanted) -> Sequence[str] | None:
+        """The lines whose key columns, cut and trimmed, hold a wanted key."""
+        if options.section_header_pattern or options.section_footer_pattern or not options.positions:
+            return None
+        spans = _spans(options.positions)
+        if max(wanted.columns) >= len(spans):
+            return []  # rows have one column per position: no row has this key
+        keys = wanted.keys
+        if len(wanted.columns) == 1:
+            a, b = spans[wanted.columns[0]]
+            return [ln for ln in lines if ln[a:b].strip() in keys]
+        cuts = [spans[c] for c in wanted.columns]
+        return [ln for ln in lines if tuple(ln[a:b].strip() for a, b in cuts) in keys]
+
+
+def _spans(positions: Sequence[int]) -> list[tuple[int, int | None]]:
+    """(start, end) of each column; the last runs to the line's end."""
+    return list(zip(positions, (*positions[1:], None)))

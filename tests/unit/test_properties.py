@@ -109,3 +109,57 @@ def test_the_runner_on_generated_definitions(data):
     """The fuzz target's definitions and invariants (python -m tstconfig_core.fuzz runs more)."""
     from tstconfig_core.fuzz import DEFINITION, run_one
     run_one(data.draw(DEFINITION))
+
+
+NARROW_TEXT = st.text(alphabet='ab: ,"\t#', max_size=14)  # few letters, so keys repeat
+NARROW_OPTIONS = st.fixed_dictionaries({  # drawn every time: the fast paths need them all
+    "separator": st.sampled_from([":", ":", WHITESPACE, ",", " :"]),
+    "quote_char": st.sampled_from(['"', '"', None]), "ignore_empty_tokens": st.booleans(),
+    "hash_comment_allowed": st.booleans(),
+}, optional={
+    "positions": st.lists(st.integers(0, 12), min_size=1, max_size=4, unique=True).map(
+        lambda p: tuple(sorted(p))),
+    "section_header_pattern": st.just(re.compile(r"\[(.*)\]")),
+})
+KEY = st.text(alphabet='ab"', max_size=3)
+
+
+def _key(row, columns):
+    """The key of ``row`` in ``columns``, as the index finds it; None when it is too short."""
+    if len(row) <= max(columns):
+        return None
+    return row[columns[0]] if len(columns) == 1 else tuple(row[c] for c in columns)
+
+
+@pytest.mark.parametrize("name", PARSERS)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=300)
+@given(lines=st.lists(NARROW_TEXT, max_size=12), options=NARROW_OPTIONS,
+       columns=st.one_of(st.just([0]), st.lists(st.integers(0, 3), min_size=1, max_size=2,
+                                                unique=True)),
+       others=st.lists(st.tuples(KEY, KEY), max_size=3), data=st.data())
+def test_narrowed_lines_give_every_row_of_the_wanted_keys(name, lines, options, columns, others,
+                                                          data):
+    """The contract of Parser.narrow, for every parser that offers it: parsing only the
+    lines it keeps gives, in order, every row a full parse has with a wanted key. The
+    keys wanted are some the rows have, and some drawn at random."""
+    from tstconfig_core.api import Wanted
+    from tstconfig_core.block import parse_wanted_rows
+    parser = REGISTRY.instance("tstconfig.parsers", name, object)
+    opts = ParseOptions(**options)
+    try:
+        full = parse_rows(lines, opts, parser)
+    except PluginError:
+        return
+    present = sorted({k for k in (_key(row, columns) for row in full.rows) if k is not None},
+                     key=repr)
+    drawn = data.draw(st.lists(st.sampled_from(present), max_size=3)) if present else []
+    keys = frozenset([*drawn, *(k[0] if len(columns) == 1 else k for k in others)])
+    narrowed = parse_wanted_rows(lines, opts, parser, Wanted(tuple(columns), keys))
+    if narrowed is None:
+        return  # this parser (or these options) parse every line
+    assert not narrowed.sections and not full.sections
+
+    def wanted_rows(rows):
+        return [list(row) for row in rows if _key(row, columns) in keys]
+
+    assert wanted_rows(narrowed.rows) == wanted_rows(full.rows)
