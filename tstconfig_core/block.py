@@ -1,8 +1,11 @@
 """A block: one source, its parse options, and the value being selected.
 
-The block is the one place that holds mutable state. Its text is read once
-and parsed once, on first need; each (section, columns, key count) gets a
-property index built in one pass, so N properties cost one scan, not N.
+The block is the one place that holds mutable state. Its text is read once,
+on first need. It is parsed once, or twice at most: a block that only looks
+keys up may parse only the lines of those keys (``Parser.narrow``), and parses
+every line, once, if something later needs more. Each (section, columns, key
+count) gets a property index built in one pass, so N properties cost one scan,
+not N.
 """
 from __future__ import annotations
 
