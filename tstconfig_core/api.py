@@ -130,7 +130,8 @@ class Wanted(NamedTuple):
     """The rows a block will look up: those whose raw ``columns`` hold one of ``keys``."""
 
     columns: tuple[int, ...]
-    """The key columns, as raw column numbers (before ``columns`` maps them), in order."""
+    """The key columns (one or more), as raw column numbers (before ``columns`` maps
+    them), in order."""
     keys: frozenset
     """The keys the block's ``property`` lines name: a string each when there is one
     key column, else a tuple of strings, one per column."""
