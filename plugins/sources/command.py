@@ -89,7 +89,9 @@ class CommandSource(Source):
         warnings = (decode(err).rstrip("\n"),) if err.strip() else ()
         if dropped:
             warnings += (f"... {dropped} more bytes of standard error not shown",)
-        return SourceData(split_lines(decode(out)), exit_status=status, warnings=warnings)
+        text = decode(out)
+        del out  # the bytes need not stay while the text is cut into lines (the peak)
+        return SourceData(split_lines(text), exit_status=status, warnings=warnings)
 
     @staticmethod
     def _start(argv: list[str]) -> subprocess.Popen[bytes]:

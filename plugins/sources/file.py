@@ -17,7 +17,9 @@ def read_text_file(path: str, max_size: int) -> list[str]:
         raise PluginError(f"cannot read file {path!r}: {exc.strerror or exc}") from None
     except ValueError as exc:  # e.g. a NUL character in the path
         raise PluginError(f"cannot read file {path!r}: {exc}") from None
-    return split_lines(decode(data))
+    text = decode(data)
+    del data  # the bytes need not stay while the text is cut into lines (the peak)
+    return split_lines(text)
 
 
 class FileSource(Source):
