@@ -37,6 +37,10 @@ class ParseOptions:
     #: Options declared by a third-party parser (``Parser.options``).
     extra: dict[str, object] = field(default_factory=dict)
 
+    def has_sections(self) -> bool:
+        """Whether section patterns are set: then a line's row depends on the lines before it."""
+        return bool(self.section_header_pattern or self.section_footer_pattern)
+
     def comment_prefixes(self) -> tuple[str, ...]:
         prefixes = (("#", self.hash_comment_allowed), ("//", self.slash_comment_allowed),
                     (";", self.semicolon_comment_allowed))

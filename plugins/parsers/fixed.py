@@ -27,7 +27,7 @@ class FixedParser(LineParser):
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
         """All lines at once when there are no sections: the cuts computed once."""
-        if options.section_header_pattern or options.section_footer_pattern or not options.positions:
+        if options.has_sections() or not options.positions:
             return super().parse(lines, options)
         spans = _spans(options.positions)
         return Parsed([[line[a:b].strip() for a, b in spans] for line in lines], options=options)
@@ -35,7 +35,7 @@ class FixedParser(LineParser):
     def narrow(self, lines: Sequence[str], options: ParseOptions,
                wanted: Wanted) -> Sequence[str] | None:
         """The lines whose key columns, cut and trimmed, hold a wanted key."""
-        if options.section_header_pattern or options.section_footer_pattern or not options.positions:
+        if options.has_sections() or not options.positions:
             return None
         spans = _spans(options.positions)
         if max(wanted.columns) >= len(spans):

@@ -19,7 +19,7 @@ class TokenizedParser(LineParser):
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
         """All lines at once when there are no sections: one splitter for the block."""
-        if options.section_header_pattern or options.section_footer_pattern:
+        if options.has_sections():
             return super().parse(lines, options)
         keep_empty = not options.ignore_empty_tokens
         split = splitter(options.separator, keep_empty)
@@ -38,7 +38,7 @@ class TokenizedParser(LineParser):
         key is what comes before the first separator, found without splitting
         the line.
         """
-        if options.section_header_pattern or options.section_footer_pattern:
+        if options.has_sections():
             return None
         keys, quote, separator = wanted.keys, options.quote_char, options.separator
         keep_empty = not options.ignore_empty_tokens

@@ -57,9 +57,9 @@ def files(tmp_path: Path) -> Path:
 
 def both(definition: str) -> tuple[list[tuple], list]:
     """Run narrowed and not; they must agree. Returns the narrowed run's findings."""
-    narrowed = run(definition)
-    assert narrowed[0] == run(definition, narrow=False)[0]
-    assert not any(run(definition, narrow=False)[1])  # the oracle parses every line
+    narrowed, oracle = run(definition), run(definition, narrow=False)
+    assert narrowed[0] == oracle[0]
+    assert not any(oracle[1])  # the oracle parses every line
     return narrowed
 
 
