@@ -1,13 +1,15 @@
 """The ``tstconfig`` command line."""
 from __future__ import annotations
 
-import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING
 
 import click
 
 from tstconfig_core import __version__
+
+if TYPE_CHECKING:
+    from tstconfig_core.targets import ReportTarget
 
 EPILOG = """\b
 Examples:
@@ -25,55 +27,6 @@ Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage
 """
 
 REPORTERS = "tstconfig.reporters"
-
-
-class ReportTarget:
-    """Where one reporter writes: standard output, or a file replaced atomically at the end."""
-
-    def __init__(self, name: str, path: str | None) -> None:
-        self.name = name
-        self.path = path
-        self._tmp: str | None = None
-        self.stream: TextIO = sys.stdout
-
-    def open(self) -> TextIO:
-        if self.path is not None:
-            import tempfile
-            folder = os.path.dirname(os.path.abspath(self.path))
-            fd, self._tmp = tempfile.mkstemp(prefix=".tstconfig-", suffix=".tmp", dir=folder)
-            self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        return self.stream
-
-    def commit(self) -> None:
-        if self._tmp is not None:
-            self.stream.close()
-            os.replace(self._tmp, self.path)
-            self._tmp = None
-
-    def discard(self) -> None:
-        if self._tmp is not None:
-            self.stream.close()
-            os.unlink(self._tmp)
-            self._tmp = None
-
-
-def _targets(specs: tuple[str, ...]) -> list[ReportTarget]:
-    targets = []
-    for spec in specs or ("text",):
-        name, sep, path = spec.partition(":")
-        path = path if sep and path not in ("", "-") else None
-        if path is not None:
-            folder = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(folder):
-                raise click.BadParameter(f"{spec}: folder {folder} does not exist",
-                                         param_hint="--reporter")
-            if not os.access(folder, os.W_OK) or os.path.isdir(path):
-                raise click.BadParameter(f"{spec}: cannot write {path}", param_hint="--reporter")
-        targets.append(ReportTarget(name, path))
-    if sum(t.path is None for t in targets) > 1:
-        raise click.BadParameter("at most one reporter may write to standard output",
-                                 param_hint="--reporter")
-    return targets
 
 
 def _load_reporters(registry, targets: list[ReportTarget]) -> list:
@@ -164,14 +117,12 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         printer = InspectPrinter(sys.stdout, inspect_rows)
         run = Run([printer], timeout, debug, registry, settings, on_block=printer.block)
         ctx.exit(2 if run.execute(definitions) == 2 else 0)
-    targets = _targets(reporters)
+    from tstconfig_core.targets import discard_all, finish, plan_targets
+    targets = plan_targets(reporters, definitions)
     try:
         run = Run(_load_reporters(registry, targets), timeout, debug, registry, settings)
         status = run.execute(definitions)
     except BaseException:
-        for target in targets:
-            target.discard()
+        discard_all(targets)
         raise
-    for target in targets:
-        target.commit()
-    ctx.exit(status)
+    ctx.exit(finish(targets, status))
