@@ -45,15 +45,21 @@ def _xsd():
 
 
 def validate_junit(path: Path) -> dict[str, int]:
-    """Validate against Ant's schema; the counts summed over the suites."""
+    """Validate against Ant's schema; the counts summed over the suites (each suite's
+    counts checked against its testcases, and its time against theirs)."""
     need(JUNIT_XSD.is_file(), REQUIRE_XSD, f"{JUNIT_XSD} not found")
     _xsd().validate(str(path))
     import xml.etree.ElementTree as ET
     root = ET.parse(path).getroot()
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite in root.iter("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(cases)
+        for key, child in (("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
+            assert int(suite.get(key, 0)) == sum(c.find(child) is not None for c in cases), key
+        assert abs(float(suite.get("time")) - sum(float(c.get("time")) for c in cases)) < 1e-5
         for key in totals:
-            totals[key] += int(suite.get(key))
+            totals[key] += int(suite.get(key, 0))
     return totals
 
 
@@ -66,6 +72,23 @@ def prove(path: Path) -> tuple[int, int, list[str], int]:
     failed = re.search(r"Failed: (\d+)\)", out)
     errors = re.findall(r"Parse errors: (.*)", out)
     return tests, int(failed.group(1)) if failed else 0, errors, result.returncode
+
+
+def tappy(path: Path) -> tuple[int, int, int]:
+    """(tests, failed, skipped) as the tap.py consumer reads the TAP file.
+
+    tap.py turns each test point into a unittest case, and anything out of
+    order (a line after the plan, a wrong plan) into one more failing case.
+    """
+    import unittest
+    import warnings
+    from tap.loader import Loader
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a YAML block it could not read is a failure here
+        suite = Loader().load_suite_from_file(str(path))
+    result = unittest.TestResult()
+    suite.run(result)
+    return result.testsRun, len(result.failures) + len(result.errors), len(result.skipped)
 
 
 def harness_accepts_tap14() -> bool:

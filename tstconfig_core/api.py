@@ -25,26 +25,30 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import ClassVar, NamedTuple, TextIO
 
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
-                                  FileStarted, RunFinished, RunStarted, SourceRef, Summary,
-                                  WarningEvent)
+from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
+                                  ErrorEvent, Event, FileFinished, FileStarted, RunFinished,
+                                  RunStarted, SourceRef, Summary, WarningEvent)
 from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded
 from tstconfig_core.options import ParseOptions
+from tstconfig_core.render import printable
 from tstconfig_core.tokens import tokenize
 
 __all__ = [
     "API_VERSION", "Assertion", "LineParser", "OptionConverter", "ParseOptions", "Parsed",
-    "Parser", "PluginError", "Prepared", "Reporter", "Row", "Source", "SourceData",
-    "SourceRequest", "Syntax", "TooLarge", "Value", "Wanted", "read_bounded", "tokenize",
+    "Parser", "PluginError", "Prepared", "ReportSettings", "Reporter", "Row", "Source",
+    "SourceData",
+    "SourceRequest", "Syntax", "TooLarge", "Value", "Wanted", "printable", "read_bounded",
+    "tokenize",
     # the events a reporter receives, in tstconfig_core.model
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
     "RunStarted", "SourceRef", "Summary", "WarningEvent",
+    "PASSED", "FAILED", "WAIVED", "NOT_RUN",  # the outcomes of an AssertionResult
 ]
 
 #: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
-API_VERSION = "1.1"
+API_VERSION = "1.2"
 
 _EMPTY: Mapping = MappingProxyType({})  # a shared default nobody can change
 
@@ -149,6 +153,12 @@ class Parser(ABC):
     #: Extra option directives this parser accepts, keyword -> converter.
     #: Their values are in ``options.extra[keyword]``.
     options: ClassVar[Mapping[str, OptionConverter]] = {}
+    #: Optional (API 1.2): the core parse options this parser reads (ParseOptions
+    #: field names), besides those that hold for every mode (``skip_header_lines``,
+    #: ``read_lines``, the comment options, and the section patterns of a
+    #: LineParser). A definition that sets another gets a warning that it has no
+    #: effect. None (the default) declares nothing, and nothing is checked.
+    takes: ClassVar[frozenset[str] | None] = None
 
     @abstractmethod
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
@@ -170,6 +180,12 @@ class Parser(ABC):
         and comment lines are dropped. ``None`` (the default) declines.
         """
         return None
+
+
+#: Parse options every parse mode honours: the core applies them before parsing.
+UNIVERSAL_OPTIONS = frozenset({"parse_mode", "skip_header_lines", "read_lines",
+                               "hash_comment_allowed", "slash_comment_allowed",
+                               "semicolon_comment_allowed"})
 
 
 class LineParser(Parser):
@@ -236,23 +252,47 @@ class Assertion(ABC):
     def check(self, value: Value, args: Sequence[str]) -> bool:
         """True when the value passes; raise PluginError for bad arguments."""
 
+    def validate(self, args: Sequence[str]) -> None:
+        """Optional (API 1.2): raise PluginError when ``args`` can never be checked.
+
+        ``tstconfig --check`` calls it, with no value to check; the default
+        accepts any arguments. ``check`` must still raise for bad arguments.
+        """
+
     def explain(self, value: Value, args: Sequence[str]) -> str:
         """A one-line reason for a failure, for reports that show one."""
         shown = "undefined" if value is None else repr(" ".join(value))
         return f"value {shown} does not satisfy {' '.join(args) or 'the assertion'}"
 
 
+class ReportSettings(NamedTuple):
+    """How the person asked reports to look (API 1.2); a reporter may ignore any of it."""
+
+    color: bool = False
+    """The stream is a terminal that wants colour (``--color``, ``NO_COLOR``,
+    ``FORCE_COLOR``); never set for a report written to a file."""
+    verbosity: int = 0
+    """-1 with ``-q`` (failures, errors and the summary only), 0 by default,
+    1 with ``-v`` (every assertion, and why each failure failed)."""
+
+
 class Reporter(ABC):
     """Renders the run's events. Registered in ``tstconfig.reporters``.
 
     A reporter writes only to the stream it is given, sees every event in
-    order, and never calls another reporter.
+    order, and never calls another reporter. The core calls :meth:`configure`
+    once, before the first event.
     """
 
     summary: ClassVar[str] = ""
+    settings: ReportSettings = ReportSettings()
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+
+    def configure(self, settings: ReportSettings) -> None:
+        """Take the person's settings (API 1.2); the default keeps them in ``self.settings``."""
+        self.settings = settings
 
     @abstractmethod
     def handle(self, event: Event) -> None:

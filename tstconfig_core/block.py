@@ -169,6 +169,7 @@ class Block:
     sensitive: bool = False  # values are masked in every report
     options: ParseOptions = field(default_factory=ParseOptions)
     explicit: set[str] = field(default_factory=set)  # options the definition set
+    option_lines: dict[str, Directive] = field(default_factory=dict)  # and where
     origins: dict[str, str] = field(default_factory=dict)  # option -> "syntax ini", ...
     parser_name: str = "tokenized"
     columns: tuple[int, ...] | None = None
@@ -184,6 +185,12 @@ class Block:
     narrowed: Wanted | None = None  # parsed holds only the rows of these keys
     widened: bool = False  # narrowed rows were not enough once: parse every row from now on
     broken: bool = False
+    broken_reason: str = ""  # why its assertions are not run
+    #: Why there is no value to check: the last selector failed. None: there is one.
+    no_value: str | None = None
+    name: str | None = None  # the block's `name`: the BLOCK part of its checks' ids
+    pending_name: Directive | None = None  # a `name` for the next assertion
+    checking: bool = False  # a selector or an assertion has run: `name` names the next assertion
     property_lines: Sequence[str] = ()  # the block's `property` lines, for wanted()
     _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
         default_factory=dict)

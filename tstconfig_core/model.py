@@ -29,26 +29,44 @@ class FileStarted(NamedTuple):
     start_time: float = 0.0  # seconds since the epoch
 
 
+#: The outcomes of an assertion. Only PASSED means the check held.
+PASSED, FAILED, WAIVED, NOT_RUN = "passed", "failed", "waived", "not_run"
+OUTCOMES = (PASSED, FAILED, WAIVED, NOT_RUN)
+
+
 class AssertionResult(NamedTuple):
     file: str
     line: int
     source: SourceRef | None
     section: str | None          # None: no `section` directive in the block
     property: tuple[str, ...] | None  # None: after section_size / exit_status
-    value: tuple[str, ...] | None     # None: undefined
+    value: tuple[str, ...] | None     # None: undefined (or not run)
     keyword: str
     args: tuple[str, ...]
-    passed: bool
-    message: str
+    #: PASSED; FAILED; WAIVED (failed, but a waiver accepts it for now); NOT_RUN
+    #: (its block's source or value could not be had: ``message`` says why).
+    outcome: str
+    message: str                 # why it failed, or was not run
+    #: Seconds since the file's previous result: the check, and the reading and
+    #: parsing it needed (a source is charged to the first check that uses it).
     duration: float
     #: What chose the value: "property", "section_size", "exit_status", or "none".
     selector: str = "property"
     #: The block is ``sensitive``: ``value`` is ``("<masked>",)`` (or None when undefined).
     sensitive: bool = False
+    #: Stable across edits that move lines: ``FILE::BLOCK::CHECK`` (see tstconfig_core.ids).
+    id: str = ""
+    #: The CHECK part of the id: the assertion's ``name``, or what it checks.
+    name: str = ""
+    #: The block's ``name``, when the definition gave one.
+    block_name: str | None = None
+    #: The waiver that accepts this failure (WAIVED only): its reason, owner, expiry.
+    waiver: str | None = None
 
     @property
-    def outcome(self) -> str:
-        return "passed" if self.passed else "failed"
+    def passed(self) -> bool:
+        """The check held (a waived failure did not)."""
+        return self.outcome == PASSED
 
     @property
     def subject(self) -> str:
@@ -61,8 +79,8 @@ class AssertionResult(NamedTuple):
 
     @property
     def title(self) -> str:
-        """A readable name: ``0.0.0.0:25 assert_undefined (line 31)``."""
-        return f"{self.subject} {' '.join((self.keyword, *self.args))} (line {self.line})"
+        """A readable name with its line: ``0.0.0.0:25 assert_undefined (line 31)``."""
+        return f"{self.name or self.subject} (line {self.line})"
 
 
 class ErrorEvent(NamedTuple):
@@ -95,14 +113,16 @@ class FileFinished(NamedTuple):
 
 
 class Summary:
-    """Counts of the run so far; the only mutable record, kept by the run."""
+    """Counts of the run so far; the only mutable record, kept by the run.
 
-    __slots__ = ("tested", "passed", "failed", "errors", "warnings")
+    ``tested`` counts the assertions that ran: passed, failed and waived.
+    """
 
-    def __init__(self, tested: int = 0, passed: int = 0, failed: int = 0, errors: int = 0,
-                 warnings: int = 0) -> None:
-        self.tested, self.passed, self.failed = tested, passed, failed
-        self.errors, self.warnings = errors, warnings
+    __slots__ = ("tested", "passed", "failed", "waived", "not_run", "errors", "warnings")
+
+    def __init__(self) -> None:
+        self.tested = self.passed = self.failed = self.waived = self.not_run = 0
+        self.errors = self.warnings = 0
 
     @property
     def ok(self) -> bool:
@@ -115,9 +135,15 @@ class Summary:
 
     def count(self, event: Event) -> None:
         if isinstance(event, AssertionResult):
+            outcome = event.outcome
+            if outcome == NOT_RUN:
+                self.not_run += 1
+                return
             self.tested += 1
-            if event.passed:
+            if outcome == PASSED:
                 self.passed += 1
+            elif outcome == WAIVED:
+                self.waived += 1
             else:
                 self.failed += 1
         elif isinstance(event, ErrorEvent):
@@ -129,7 +155,10 @@ class Summary:
 class RunFinished(NamedTuple):
     summary: Summary
     duration: float
-    interrupted: bool = False
+    interrupted: bool = False  # Ctrl-C or SIGTERM: the results are incomplete
+    #: Why the run stopped before its end, for people: "interrupted", or
+    #: "stopped at the first failure (--exitfirst)"; None when it ran to the end.
+    stopped: str | None = None
 
 
 Event = (RunStarted | FileStarted | AssertionResult | ErrorEvent | WarningEvent

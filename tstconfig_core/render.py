@@ -1,6 +1,11 @@
-"""Text shared by reporters: the 0.3 failure block, readable names, times."""
+"""Text shared by reporters: the 0.3 failure block, readable values, times.
+
+Values come from files and commands, so nothing here writes a control
+character: an ESC byte from a command's output must not reach a terminal.
+"""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -10,16 +15,44 @@ LABEL_WIDTH = 11
 #: Longest text shown on one labelled line; the rest is cut (JSON and TAP keep it all).
 MAX_SHOWN = 2000
 
+# C0 and C1 controls, DEL, and the bidirectional overrides and isolates that can
+# make a terminal show text in another order than it is.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\t``)."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
 
 def labelled(label: str, text: str) -> str:
-    """`` Label:     text``, the label padded as 0.3 did, a very long text cut."""
+    """`` Label:     text``, the label padded as 0.3 did, escaped, a very long text cut."""
     if len(text) > MAX_SHOWN:
         text = f"{text[:MAX_SHOWN]}... ({len(text)} characters)"
-    return f" {label + ':':<{LABEL_WIDTH}}{text}".rstrip()
+    return f" {label + ':':<{LABEL_WIDTH}}{printable(text)}".rstrip()
 
 
 def joined(tokens: Sequence[str]) -> str:
-    return " ".join(tokens)
+    """Tokens joined with spaces, as 0.3 printed them; an empty or blank token is
+    quoted (``10.0.0.0/8 ""``), so that it can be seen."""
+    return " ".join(t if t and not t.isspace() else f'"{t}"' for t in tokens)
+
+
+def shown_value(value: Sequence[str] | None) -> str:
+    """A value as the failure block shows it: ``<undefined>``, or its tokens joined
+    (a value of one empty token shows as nothing, as in 0.3)."""
+    if value is None:
+        return "<undefined>"
+    return "" if len(value) == 1 and value[0] == "" else joined(value)
 
 
 def failure_block(r: AssertionResult) -> str:
@@ -31,7 +64,7 @@ def failure_block(r: AssertionResult) -> str:
         lines.append(labelled("Section", r.section))
     if r.property is not None:
         lines.append(labelled("Property", joined(r.property)))
-    lines.append(labelled("Value", "<undefined>" if r.value is None else joined(r.value)))
+    lines.append(labelled("Value", shown_value(r.value)))
     lines.append(labelled("Assertion", joined((r.keyword, *r.args))))
     return "\n".join(lines) + "\n"
 

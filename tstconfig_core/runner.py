@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from tstconfig_core.api import Assertion, Parser, PluginError, Source, SourceRequest, Syntax
+from tstconfig_core.api import (UNIVERSAL_OPTIONS, Assertion, LineParser, Parser, PluginError,
+                                Source, SourceRequest, Syntax)
 from tstconfig_core.block import (DUPLICATES_POLICIES, NO_ROWS, Block, BlockBroken, parse_rows,
                                   parse_wanted_rows)
 from tstconfig_core.definition import (Directive, SyntaxProblem, definition_lines,
@@ -21,8 +22,9 @@ from tstconfig_core.definition import (Directive, SyntaxProblem, definition_line
 from tstconfig_core.limits import (DEFAULT_MAX_SIZE, TimeLimitExceeded, collector_paused,
                                    parse_size, time_limit)
 from tstconfig_core.loader import DISABLE_VARIABLE, PluginLoadError, PluginRegistry
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
-                                  FileStarted, SourceRef, WarningEvent)
+from tstconfig_core.ids import FileIds, block_part, check_part
+from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, AssertionResult, ErrorEvent,
+                                  Event, FileFinished, FileStarted, SourceRef, WarningEvent)
 from tstconfig_core.options import FIELD_NAMES, OPTION_DIRECTIVES, OptionError
 
 SOURCES = "tstconfig.sources"
@@ -78,8 +80,12 @@ class FileRun:
 
     def __init__(self, registry: PluginRegistry, emit: Emit, timeout: float,
                  debug: bool = False, settings: Mapping[str, object] | None = None,
-                 on_block: Callable[[Block], None] | None = None, narrow: bool = True) -> None:
+                 on_block: Callable[[Block], None] | None = None, narrow: bool = True,
+                 check_only: bool = False) -> None:
         self.registry = registry
+        #: --check / --list-ids: directives are validated and ids made, but no source is
+        #: read, no command run and no assertion checked (each is reported not run).
+        self.check_only = check_only
         #: Inspect mode: called with each block as it ends; assertions do not run.
         self.on_block = on_block
         #: Let parsers parse only the rows a block looks up (False: every row of every
@@ -103,6 +109,7 @@ class FileRun:
             "sensitive": self._sensitive,
             "syntax": self._syntax,
             "parse_mode": self._parse_mode,
+            "name": self._name,
         }
 
     # -- driving ---------------------------------------------------------
@@ -112,6 +119,8 @@ class FileRun:
         started = time.time()
         self.emit(FileStarted(name, started))
         self._errors = 0
+        self._ids = FileIds(name)
+        self._clock = time.perf_counter()  # each result is charged the time since the last
         lines = definition_lines(text)
         try:
             for number, line in enumerate(lines, start=1):
@@ -275,12 +284,37 @@ class FileRun:
     def _finish_block(self) -> None:
         """Read a source nothing asked for, so its errors and warnings still show."""
         block = self.block
-        if block is not None and self.on_block is not None:
+        if block is not None and block.option_lines and not block.broken:
+            self._warn_unused_options(block)
+        if block is not None and block.pending_name is not None:
+            named, block.pending_name = block.pending_name, None
+            self._guarded(named, lambda: self._unused_name(named))
+        if block is None or self.check_only:
+            pass
+        elif self.on_block is not None:
             self._guarded(block.directive, lambda: self._ensure_parsed(block.directive))
             self.on_block(block)
-        elif block is not None and block.data is None and not block.broken:
+        elif block.data is None and not block.broken:
             self._guarded(block.directive, lambda: self._read(block))
         self.block = None
+
+    def _warn_unused_options(self, block: Block) -> None:
+        """Options the definition set that the block's parse mode does not read."""
+        try:
+            parser = self.registry.instance(PARSERS, block.parser_name, Parser)
+        except PluginError:
+            return  # reported where the parse mode was named
+        if parser.takes is None:
+            return  # the parser does not say what it reads
+        read = parser.takes | UNIVERSAL_OPTIONS
+        if isinstance(parser, LineParser):
+            read |= {"section_header_pattern", "section_footer_pattern"}
+        for keyword, d in block.option_lines.items():
+            if keyword not in read:
+                reads = ", ".join(sorted(parser.takes)) or "none of these options"
+                self.emit(WarningEvent(d.file, d.line, (
+                    f"{keyword} has no effect with parse_mode {block.parser_name}, which "
+                    f"reads {reads}")))
 
     def _read(self, block: Block) -> None:
         d = block.directive
@@ -314,6 +348,7 @@ class FileRun:
     def _break(block: Block, message: str) -> DirectiveError:
         """Mark the block unusable; its assertions will not run, and the error says so."""
         block.broken = True
+        block.broken_reason = message
         if block.assertion_count:
             message += f"; the {block.assertion_count} assertion(s) of this block were not run"
         return DirectiveError(message)
@@ -327,7 +362,7 @@ class FileRun:
 
     def _ensure_data(self, block: Block) -> None:
         """Read the source on first need; a broken block has no data (already reported)."""
-        if block.broken:
+        if block.broken or self.check_only:
             raise BlockBroken()
         if block.data is None:
             self._read(block)
@@ -430,6 +465,7 @@ class FileRun:
             raise DirectiveError(f"{d.keyword}: {exc}") from None
         setattr(block.options, d.keyword, value)
         block.explicit.add(d.keyword)
+        block.option_lines[d.keyword] = d
         block.origins.pop(d.keyword, None)
 
     def _parse_mode(self, d: Directive) -> None:
@@ -514,9 +550,10 @@ class FileRun:
     # -- selecting a value -------------------------------------------------
 
     def _section(self, d: Directive) -> None:
-        block = self._ensure_parsed(d)
+        block = self._need_block(d)
         name = " ".join(d.args)
-        block.section_name = name
+        block.section_name, block.checking = name, True  # (known even when parsing fails)
+        self._ensure_parsed(d)
         if not d.args:
             block.selected = None
             return
@@ -579,35 +616,102 @@ class FileRun:
         known = ", ".join(repr(n) for n in names)
         return f"columns: no column is named {name!r}; the columns are {known}"
 
+    def _selecting(self, d: Directive, selector: str,
+                   keys: tuple[str, ...] | None = None) -> Block:
+        """A selector starts: what it selects is known now; its value once it succeeds.
+        Until then (and for good, if it fails) there is no value to check."""
+        block = self._need_block(d)
+        block.property, block.selector, block.checking = keys, selector, True
+        block.value = None
+        block.no_value = f"the {d.keyword} directive at line {d.line} selected no value"
+        return block
+
     def _property(self, d: Directive) -> None:
-        block = self._ensure_parsed(d, lookup=d.args)
-        block.property, block.selector = d.args, "property"
+        block = self._selecting(d, "property", d.args)
+        self._ensure_parsed(d, lookup=d.args)
         block.value = block.index(len(d.args)).lookup(d.args, block.duplicates_policy)
+        block.no_value = None
 
     def _section_size(self, d: Directive) -> None:
-        block = self._ensure_parsed(d)
-        block.property, block.selector = None, "section_size"
-        block.value = (str(len(block.rows())),)
+        block = self._selecting(d, "section_size")
+        self._ensure_parsed(d)
+        block.value, block.no_value = (str(len(block.rows())),), None
 
     def _exit_status(self, d: Directive) -> None:
-        block = self._need_block(d)
+        block = self._selecting(d, "exit_status")
         self._ensure_data(block)
         assert block.data is not None
         if block.data.exit_status is None:
             raise DirectiveError(f"exit_status needs a command; '{block.directive.keyword}' "
                                  "has no exit status")
-        block.property, block.selector = None, "exit_status"
-        block.value = (str(block.data.exit_status),)
+        block.value, block.no_value = (str(block.data.exit_status),), None
+
+    def _name(self, d: Directive) -> None:
+        """Names the block (before its first selector or assertion), else the next assertion."""
+        block = self._need_block(d)
+        text = " ".join(d.args)
+        if not text.strip():
+            raise DirectiveError("name needs a text: the name of this block (before its first "
+                                 "property, section or assertion) or of the next assertion")
+        if not block.checking:
+            if block.name is not None:
+                raise DirectiveError(f"this block is named already ({block.name!r}); a name "
+                                     "for an assertion goes after its property")
+            block.name = text
+        elif block.pending_name is not None:
+            raise DirectiveError(f"the name at line {block.pending_name.line} has no "
+                                 "assertion yet; give each assertion one name")
+        else:
+            block.pending_name = d
+
+    @staticmethod
+    def _unused_name(d: Directive) -> None:
+        raise DirectiveError("this name names no assertion: none follows it in its block")
 
     # -- assertions ----------------------------------------------------------
 
     def _assert(self, d: Directive) -> None:
+        """Every assertion reached gives one result: passed, failed, or not run (its
+        source or value could not be had, or the check itself could not be made:
+        then an error says why as well)."""
         block = self._need_block(d)
         if self.on_block is not None:
             return  # inspecting: nothing is asserted
-        self._ensure_data(block)
-        assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
-        start = time.perf_counter()
+        block.checking = True
+        named, block.pending_name = block.pending_name, None
+        check = (" ".join(named.args) if named is not None else
+                 check_part(block.section_name, block.selector, block.property, d.keyword,
+                            d.args))
+        ids = self._ids.make(block_part(block.directive.keyword, block.directive.args,
+                                        block.name), check)
+        reason = self._why_not_run(block, d)
+        if reason is not None:
+            self._result(d, block, ids, NOT_RUN, reason)
+            return
+        try:
+            passed, message = self._check(block, d)
+        except DirectiveError as exc:
+            self._result(d, block, ids, NOT_RUN, f"the check could not be made: {exc}")
+            raise
+        self._result(d, block, ids, PASSED if passed else FAILED, message)
+
+    def _why_not_run(self, block: Block, d: Directive) -> str | None:
+        """Why the assertion cannot be checked; None when it can."""
+        if self.check_only:
+            self._guarded(d, lambda: self._assertion(d).validate(d.args))
+            return "--check: no source is read and no assertion checked"
+        if not block.broken:
+            try:
+                self._ensure_data(block)
+            except BlockBroken:
+                pass
+        if block.broken:
+            return f"its block has no data: {block.broken_reason}"
+        return block.no_value
+
+    def _check(self, block: Block, d: Directive) -> tuple[bool, str]:
+        """(passed, why not) of the assertion on the block's value."""
+        assertion = self._assertion(d)
         try:
             with time_limit(block.timeout):
                 passed = bool(assertion.check(block.value, d.args))
@@ -622,12 +726,25 @@ class FileRun:
             if block.sensitive:  # the reason may quote the value
                 reason = f"{d.keyword} could not check the value: {MASK} (the block is sensitive)"
             raise DirectiveError(reason) from exc
-        value = block.value
-        if block.sensitive:
-            value = None if value is None else (MASK,)
-            message = message and f"{MASK} (the block is sensitive)"
+        if block.sensitive and message:
+            message = f"{MASK} (the block is sensitive)"
+        return passed, message
+
+    def _assertion(self, d: Directive) -> Assertion:
+        try:
+            return self.registry.instance(ASSERTIONS, d.keyword, Assertion)
+        except PluginError as exc:
+            raise DirectiveError(str(exc)) from exc
+
+    def _result(self, d: Directive, block: Block, ids: tuple[str, str], outcome: str,
+                message: str) -> None:
+        now = time.perf_counter()
+        duration, self._clock = now - self._clock, now
+        value = None if outcome == NOT_RUN else block.value
+        if block.sensitive and value is not None:
+            value = (MASK,)
         self.emit(AssertionResult(
             file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
             property=block.property, value=value, keyword=d.keyword, args=d.args,
-            passed=passed, message=message, duration=time.perf_counter() - start,
-            selector=block.selector, sensitive=block.sensitive))
+            outcome=outcome, message=message, duration=duration, selector=block.selector,
+            sensitive=block.sensitive, id=ids[0], name=ids[1], block_name=block.name))

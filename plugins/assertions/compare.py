@@ -30,9 +30,12 @@ class AssertIn(Assertion):
 
     summary = "the space-joined value is one of the arguments (assert_in A...)"
 
-    def check(self, value: Value, args: Sequence[str]) -> bool:
+    def validate(self, args: Sequence[str]) -> None:
         if not args:
             raise PluginError("assert_in needs the allowed values as arguments")
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        self.validate(args)
         return value is not None and joined(value) in args
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
@@ -52,9 +55,13 @@ class AssertMatches(Assertion):
 
     summary = "the space-joined value matches a regular expression as a whole (assert_matches RE)"
 
-    def check(self, value: Value, args: Sequence[str]) -> bool:
+    def validate(self, args: Sequence[str]) -> None:
         if not args:
             raise PluginError("assert_matches needs a regular expression")
+        _compiled(" ".join(args))
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        self.validate(args)
         pattern = _compiled(" ".join(args))
         return value is not None and pattern.fullmatch(joined(value)) is not None
 
@@ -67,11 +74,14 @@ class AssertCount(Assertion):
 
     summary = "the value has N tokens (assert_count N)"
 
-    def check(self, value: Value, args: Sequence[str]) -> bool:
+    def validate(self, args: Sequence[str]) -> None:
         text = " ".join(args)
         if not text.isdigit():
             raise PluginError(f"assert_count needs a whole number, not {text!r}")
-        return value is not None and len(value) == int(text)
+
+    def check(self, value: Value, args: Sequence[str]) -> bool:
+        self.validate(args)
+        return value is not None and len(value) == int(" ".join(args))
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
         if value is None:

@@ -36,6 +36,9 @@ class _Compare(Assertion):
             raise PluginError(f"{keyword} needs one number, not {' '.join(args)!r}")
         return limit
 
+    def validate(self, args: Sequence[str]) -> None:
+        self._limit(args, type(self).keyword)
+
     def check(self, value: Value, args: Sequence[str]) -> bool:
         limit = self._limit(args, type(self).keyword)
         if value is None:

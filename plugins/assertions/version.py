@@ -64,11 +64,14 @@ def compare_versions(a: str, b: str) -> int:
 class _VersionAssertion(Assertion):
     keyword = ""
 
-    def _compare(self, value: Value, args: Sequence[str]) -> int | None:
+    def validate(self, args: Sequence[str]) -> None:
         if len(args) != 1:
             raise PluginError(f"{self.keyword} needs one version, like 1.2.3 or 1:2.3-4")
         if parse_version(args[0]) is None:
             raise PluginError(f"{self.keyword}: {args[0]!r} is not a version")
+
+    def _compare(self, value: Value, args: Sequence[str]) -> int | None:
+        self.validate(args)
         if value is None:
             return None
         if len(value) != 1 or parse_version(value[0]) is None:

@@ -37,6 +37,7 @@ class CsvParser(LineParser):
     """
 
     summary = "comma-separated values (csv_dialect, csv_delimiter, csv_header)"
+    takes: frozenset[str] = frozenset()
     options = {"csv_dialect": _dialect_name, "csv_delimiter": _delimiter,
                "csv_header": bool_option}
 

@@ -19,6 +19,7 @@ class FixedParser(LineParser):
     """
 
     summary = "columns at fixed character offsets (positions P...)"
+    takes = frozenset({"positions"})
 
     def parse_line(self, line: str, options: ParseOptions) -> Row:
         if not options.positions:

@@ -76,6 +76,7 @@ class TableParser(LineParser):
     """
 
     summary = "fixed-width table with a header row; columns by name (positions optional)"
+    takes = frozenset({"positions"})
 
     def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared | None:
         if not lines:

@@ -12,6 +12,7 @@ class TokenizedParser(LineParser):
     """Split on separators (default whitespace), honouring the quote character."""
 
     summary = "a row is the line's tokens (separator, quote_char, ignore_empty_tokens)"
+    takes = frozenset({"separator", "quote_char", "ignore_empty_tokens"})
 
     def parse_line(self, line: str, options: ParseOptions) -> Row:
         return tokenize(line, options.separator, options.quote_char,

@@ -13,11 +13,12 @@ from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarte
                                   RunFinished, RunStarted, WarningEvent)
 from tstconfig_core.render import iso_utc
 
-FORMAT = "tstconfig-report/1"
+FORMAT = "tstconfig-report/2"
 
 
 def _result(r: AssertionResult) -> dict[str, Any]:
     return {
+        "id": r.id,
         "file": r.file,
         "line": r.line,
         "source": None if r.source is None else {"kind": r.source.kind,
@@ -30,7 +31,9 @@ def _result(r: AssertionResult) -> dict[str, Any]:
         "arguments": list(r.args),
         "outcome": r.outcome,
         "message": r.message,
-        "name": r.title,
+        "waiver": r.waiver,
+        "name": r.name,
+        "block_name": r.block_name,
         "duration": round(r.duration, 6),
         "sensitive": r.sensitive,
     }
@@ -65,10 +68,12 @@ class JsonReporter(Reporter):
                           "start_time": iso_utc(event.start_time)}
         elif isinstance(event, RunFinished):
             s = event.summary
-            doc["run"].update(duration=round(event.duration, 6), interrupted=event.interrupted)
+            doc["run"].update(duration=round(event.duration, 6), interrupted=event.interrupted,
+                              stopped=event.stopped)
             doc["summary"] = {
                 "status": "PASS" if s.ok and not event.interrupted else "FAIL",
                 "tested": s.tested, "passed": s.passed, "failed": s.failed,
+                "waived": s.waived, "not_run": s.not_run,
                 "errors": s.errors, "warnings": s.warnings}
             ordered = {k: doc[k] for k in ("format", "run", "summary", "files", "results",
                                            "errors", "warnings")}

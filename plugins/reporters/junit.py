@@ -1,8 +1,14 @@
 """The ``junit`` reporter: JUnit XML as Ant writes it, which CI servers read.
 
-One ``<testsuite>`` per definition file, one ``<testcase>`` per assertion
-(named ``0.0.0.0:25 assert_undefined (line 31)``) and per error. Valid against
-the strict Ant schema: every suite has properties, system-out and system-err.
+One ``<testsuite>`` per definition file, one ``<testcase>`` per assertion and
+per error. A testcase is named by what it checks, never by its line (the CHECK
+part of the stable id: ``0.0.0.0:25 assert_undefined``), in a class named by
+the file and the block (``netstat.tstconfig [command netstat -plnt]``, a long
+source shortened), so CI history survives edits. Waived and not-run assertions
+are ``<skipped>``. A testcase's time includes the reading and parsing its check
+needed, so a suite's time is the sum of its cases'. Valid against the strict
+Ant schema: every suite has properties, system-out and system-err (and the
+schema allows no totals on ``<testsuites>``).
 """
 from __future__ import annotations
 
@@ -11,8 +17,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from tstconfig_core.api import Reporter
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
-                                  FileStarted, RunFinished, RunStarted, WarningEvent)
+from tstconfig_core.ids import shortened
+from tstconfig_core.model import (FAILED, AssertionResult, ErrorEvent, Event, FileStarted,
+                                  RunFinished, RunStarted, WarningEvent)
 from tstconfig_core.render import failure_block, iso_utc
 
 # Characters XML 1.0 cannot hold, even escaped.
@@ -36,7 +43,8 @@ class _Suite:
     cases: list[ET.Element] = field(default_factory=list)
     failures: int = 0
     errors: int = 0
-    time: float = 0.0
+    skipped: int = 0
+    time: float = 0.0  # the sum of its cases' times
     stderr: list[str] = field(default_factory=list)
 
 
@@ -66,8 +74,6 @@ class JunitReporter(Reporter):
             self._suite(event.file).stderr.append(f"WARN: {event.location}: {event.message}")
         elif isinstance(event, FileStarted):
             self._suite(event.path).start = event.start_time
-        elif isinstance(event, FileFinished):
-            self._suite(event.path).time = event.duration
         elif isinstance(event, RunStarted):
             self._host, self._version, self._now = event.host, event.version, event.start_time
         elif isinstance(event, RunFinished):
@@ -75,20 +81,29 @@ class JunitReporter(Reporter):
 
     def _assertion(self, r: AssertionResult) -> None:
         suite = self._suite(r.file)
-        source = f" [{r.source.kind} {r.source.target}]" if r.source else ""
-        case = ET.Element("testcase", name=_token(r.title),
-                          classname=_token(f"{r.file}{source}"), time=f"{r.duration:.6f}")
-        if not r.passed:
+        block = r.block_name if r.block_name is not None else (
+            shortened(f"{r.source.kind} {r.source.target}") if r.source else "")
+        case = ET.Element("testcase", name=_token(r.name or r.title),
+                          classname=_token(f"{r.file} [{block}]" if block else r.file),
+                          time=f"{r.duration:.6f}")
+        suite.time += round(r.duration, 6)  # the sum of the times shown
+        where = f"at {r.file}:{r.line}\nid: {r.id}\n"
+        if r.outcome == FAILED:
             suite.failures += 1
             failure = ET.SubElement(case, "failure", message=xml_text(r.message or r.title),
                                     type=r.keyword)
-            failure.text = xml_text("ASSERTION FAILED\n" + failure_block(r))
+            failure.text = xml_text(f"ASSERTION FAILED\n{failure_block(r)}{where}")
+        elif not r.passed:  # waived, or not run
+            suite.skipped += 1
+            why = f"waived: {r.waiver}" if r.waiver is not None else f"not run: {r.message}"
+            skipped = ET.SubElement(case, "skipped", message=xml_text(why))
+            shown = failure_block(r) if r.waiver is not None else ""  # (not run: no value)
+            skipped.text = xml_text(f"{why}\n{shown}{where}")
         suite.cases.append(case)
 
     def _error(self, e: ErrorEvent) -> None:
         suite = self._suite(e.file)
-        where = f" (line {e.line})" if e.line is not None else ""
-        case = ET.Element("testcase", name=_token(f"error{where}: {e.message}"),
+        case = ET.Element("testcase", name=_token(f"error: {e.message}"),
                           classname=_token(e.file), time="0")
         error = ET.SubElement(case, "error", message=xml_text(e.message), type="error")
         error.text = xml_text(f"ERROR: {e.location}: {e.message}\n")
@@ -102,7 +117,8 @@ class JunitReporter(Reporter):
                 "name": _token(suite.name), "package": "tstconfig", "id": str(number),
                 "timestamp": iso_utc(suite.start, zone=False), "hostname": _token(self._host),
                 "tests": str(len(suite.cases)), "failures": str(suite.failures),
-                "errors": str(suite.errors), "time": f"{suite.time:.6f}"})
+                "errors": str(suite.errors), "skipped": str(suite.skipped),
+                "time": f"{suite.time:.6f}"})
             props = ET.SubElement(element, "properties")
             for name, value in (("tstconfig.version", self._version),
                                 ("interrupted", str(end.interrupted).lower())):

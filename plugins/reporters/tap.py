@@ -1,20 +1,23 @@
 """The ``tap`` reporter: TAP version 14, readable by version-13 consumers.
 
-Each assertion and each error is a test point; failures and errors carry a
-YAML diagnostic block. The plan comes last, so the report streams.
+Each assertion and each error is a test point, named by the assertion's
+stable id; failures and errors carry a YAML diagnostic block; waived and
+not-run assertions are ``ok ... # SKIP reason``. The plan comes last, so the
+report streams, and nothing follows it.
 """
 from __future__ import annotations
 
 import json
 
 from tstconfig_core.api import Reporter
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
-                                  RunFinished, RunStarted, WarningEvent)
+from tstconfig_core.render import printable
+from tstconfig_core.model import (NOT_RUN, PASSED, WAIVED, AssertionResult, ErrorEvent,
+                                  Event, FileStarted, RunFinished, RunStarted, WarningEvent)
 
 
 def _description(text: str) -> str:
-    """A test point description: one line, ``#`` and ``\\`` escaped."""
-    one_line = " ".join(text.split())
+    """A test point description: one line, control characters, ``#`` and ``\\`` escaped."""
+    one_line = printable(" ".join(text.split()))
     return one_line.replace("\\", "\\\\").replace("#", "\\#")
 
 
@@ -27,7 +30,7 @@ def _yaml(fields: dict[str, object]) -> str:
 
 
 def _comment(text: str) -> str:
-    return "".join(f"# {line}\n" for line in text.splitlines() or [""])
+    return "".join(f"# {printable(line)}\n" for line in text.splitlines() or [""])
 
 
 class TapReporter(Reporter):
@@ -44,17 +47,7 @@ class TapReporter(Reporter):
         write = self.stream.write
         if isinstance(event, AssertionResult):
             self._count += 1
-            status = "ok" if event.passed else "not ok"
-            write(f"{status} {self._count} - {_description(event.title)}\n")
-            if not event.passed:
-                write(_yaml({
-                    "message": event.message, "severity": "fail",
-                    "file": event.file, "line": event.line,
-                    "source": None if event.source is None else
-                    f"{event.source.kind} {event.source.target}",
-                    "section": event.section, "property": event.property and list(event.property),
-                    "value": None if event.value is None else list(event.value),
-                    "assertion": event.keyword, "expected": list(event.args)}))
+            write(self._point(event))
         elif isinstance(event, ErrorEvent):
             self._count += 1
             write(f"not ok {self._count} - {_description(f'error at {event.location}: {event.message}')}\n")
@@ -67,13 +60,37 @@ class TapReporter(Reporter):
         elif isinstance(event, RunStarted):
             write(f"TAP version {self.version}\n# tstconfig {event.version}\n")
         elif isinstance(event, RunFinished):
-            if event.interrupted:
-                write(f"1..{self._count}\nBail out! interrupted; the results are incomplete\n")
-            else:
-                s = event.summary
-                write(f"1..{self._count}\n# tested {s.tested}, passed {s.passed}, "
-                      f"failed {s.failed}, errors {s.errors}\n")
+            self._finish(event)
         self.stream.flush()
+
+    def _point(self, r: AssertionResult) -> str:
+        """``ok N - ID``; a failure with its diagnostics; waived and not run as SKIP."""
+        head = f"{self._count} - {_description(r.id)}"
+        if r.outcome == PASSED:
+            return f"ok {head}\n"
+        if r.outcome == WAIVED:
+            return f"ok {head} # SKIP {_description(f'waived: {r.waiver}')}\n"
+        if r.outcome == NOT_RUN:
+            return f"ok {head} # SKIP {_description(f'not run: {r.message}')}\n"
+        return f"not ok {head}\n" + _yaml({
+            "message": r.message, "severity": "fail", "id": r.id, "file": r.file,
+            "line": r.line,
+            "source": None if r.source is None else f"{r.source.kind} {r.source.target}",
+            "section": r.section, "property": r.property and list(r.property),
+            "value": None if r.value is None else list(r.value),
+            "assertion": r.keyword, "expected": list(r.args)})
+
+    def _finish(self, end: RunFinished) -> None:
+        """The plan is the last line: a consumer may count anything after it as a test."""
+        s = end.summary
+        write = self.stream.write
+        if end.interrupted:
+            write("Bail out! interrupted; the results are incomplete\n")
+            return
+        if end.stopped:
+            write(_comment(f"run {end.stopped}"))
+        write(f"# tested {s.tested}, passed {s.passed}, failed {s.failed}, waived {s.waived}, "
+              f"not run {s.not_run}, errors {s.errors}\n1..{self._count}\n")
 
 
 class Tap13Reporter(TapReporter):

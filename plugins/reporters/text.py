@@ -1,10 +1,21 @@
-"""The ``text`` reporter: the report of Tstconfig 0.3, for people."""
+"""The ``text`` reporter: the report of Tstconfig 0.3, for people.
+
+By default it prints what 0.3 printed (failure blocks, errors where they
+happen, the summary), plus one line per waived failure. ``-q`` leaves out
+everything but failures, errors and the summary; ``-v`` adds a line per
+passed and not-run assertion, and under each failure block why it failed,
+where it is and its id. Every text from data is escaped (see
+:func:`tstconfig_core.render.printable`); colours only when the settings ask.
+"""
 from __future__ import annotations
 
 from tstconfig_core.api import Reporter
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
-                                  RunFinished, RunStarted, WarningEvent)
-from tstconfig_core.render import failure_block
+from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
+                                  ErrorEvent, Event, FileStarted, RunFinished, RunStarted,
+                                  WarningEvent)
+from tstconfig_core.render import failure_block, labelled, printable
+
+RED, GREEN, YELLOW, CYAN, BOLD = "31", "32", "33", "36", "1"
 
 
 class TextReporter(Reporter):
@@ -12,30 +23,67 @@ class TextReporter(Reporter):
 
     summary = "the human report of Tstconfig 0.3 (failure blocks and a summary)"
 
+    def _paint(self, text: str, *codes: str) -> str:
+        if not self.settings.color:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
     def handle(self, event: Event) -> None:
+        quiet, verbose = self.settings.verbosity < 0, self.settings.verbosity > 0
         write = self.stream.write
         if isinstance(event, AssertionResult):
-            if not event.passed:
-                write(f"ASSERTION FAILED\n{failure_block(event)}\n")
+            self._result(event, quiet, verbose)
         elif isinstance(event, ErrorEvent):
-            write(f"ERROR: {event.location}: {event.message}\n\n")
+            write(f"{self._paint('ERROR:', RED, BOLD)} {printable(event.location)}: "
+                  f"{printable(event.message)}\n\n")
         elif isinstance(event, WarningEvent):
-            write(f"WARN: {event.location}: {event.message}\n")
+            if not quiet:
+                write(f"{self._paint('WARN:', YELLOW)} {printable(event.location)}: "
+                      f"{printable(event.message)}\n")
         elif isinstance(event, FileStarted):
-            write(f"Reading definition file: {event.path}\n")
+            if not quiet:
+                write(f"Reading definition file: {printable(event.path)}\n")
         elif isinstance(event, RunStarted):
-            write(f"tstconfig {event.version}\n\n")
+            if not quiet:
+                write(f"tstconfig {event.version}\n\n")
         elif isinstance(event, RunFinished):
             write(self._summary(event))
         self.stream.flush()
 
-    @staticmethod
-    def _summary(event: RunFinished) -> str:
+    def _result(self, r: AssertionResult, quiet: bool, verbose: bool) -> None:
+        write = self.stream.write
+        where = printable(f"{r.file}:{r.line}")
+        if r.outcome == FAILED:
+            write(f"{self._paint('ASSERTION FAILED', RED, BOLD)}\n{failure_block(r)}")
+            if verbose:
+                write(f"{labelled('Reason', r.message)}\n{labelled('At', where)}\n"
+                      f"{labelled('Id', r.id)}\n")
+            write("\n")
+        elif r.outcome == WAIVED and not quiet:
+            write(f"{self._paint('WAIVED', YELLOW)} {where} {printable(r.name)}: "
+                  f"{printable(r.waiver or '')}\n")
+        elif verbose and r.outcome == PASSED:
+            write(f"{self._paint('PASSED', GREEN)} {where} {printable(r.name)}\n")
+        elif verbose and r.outcome == NOT_RUN:
+            write(f"{self._paint('NOT RUN', CYAN)} {where} {printable(r.name)}: "
+                  f"{printable(r.message)}\n")
+
+    def _summary(self, event: RunFinished) -> str:
         s = event.summary
-        status = "PASS" if s.ok and not event.interrupted else "FAIL"
-        interrupted = "Run interrupted: the results above are incomplete\n" if event.interrupted else ""
-        return (f"\n{interrupted}SUMMARY REPORT: {status}\n"
-                f"Assertions tested: {s.tested}\n"
-                f"Assertions passed: {s.passed}\n"
-                f"Assertions failed: {s.failed}\n"
-                f"Errors: {s.errors}\n")
+        ok = s.ok and not event.interrupted
+        status = self._paint("PASS", GREEN, BOLD) if ok else self._paint("FAIL", RED, BOLD)
+        lines = [""]
+        if event.interrupted:
+            lines.append("Run interrupted: the results above are incomplete")
+        elif event.stopped:
+            lines.append(f"Run {event.stopped}: the files and checks after it were not run")
+        lines += [f"SUMMARY REPORT: {status}",
+                  f"Assertions tested: {s.tested}",
+                  f"Assertions passed: {s.passed}",
+                  f"Assertions failed: {s.failed}"]
+        if s.waived:
+            lines.append(f"Assertions waived: {s.waived}")
+        if s.not_run:
+            lines.append(f"Assertions not run: {s.not_run}")
+        lines.append(f"Errors: {s.errors}")
+        return "\n".join(lines) + "\n"

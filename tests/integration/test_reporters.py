@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, case_args, normalized, tstconfig
-from reporting import (REQUIRE_SHARED, SHARED, harness_accepts_tap14, need, prove,
+from reporting import (REQUIRE_SHARED, SHARED, harness_accepts_tap14, need, prove, tappy,
                        validate_json, validate_junit)
 
 CASES = sorted(p.stem for p in (FIXTURES / "cases").glob("*.tstconfig"))
@@ -22,9 +22,12 @@ REPORTS = FIXTURES / "reports"
 
 
 def text_summary(text: str) -> dict[str, int]:
-    get = lambda label: int(re.search(rf"^{label}: (\d+)$", text, re.MULTILINE).group(1))
+    def get(label: str) -> int:
+        found = re.search(rf"^{label}: (\d+)$", text, re.MULTILINE)
+        return int(found.group(1)) if found else 0  # waived and not run: shown when not 0
     return {"tested": get("Assertions tested"), "passed": get("Assertions passed"),
-            "failed": get("Assertions failed"), "errors": get("Errors")}
+            "failed": get("Assertions failed"), "waived": get("Assertions waived"),
+            "not_run": get("Assertions not run"), "errors": get("Errors")}
 
 
 def run_all_reporters(definition: str, cwd: Path, out: Path, *args: str):
@@ -34,15 +37,21 @@ def run_all_reporters(definition: str, cwd: Path, out: Path, *args: str):
     return result
 
 
-def check_consistent(result, out: Path) -> None:
+def check_consistent(result, out: Path) -> dict[str, int]:
+    """Every report says the same: text, JSON (schema), JUnit (XSD), TAP (prove, tap.py)."""
     counts = text_summary(result.stdout)
+    assert "Assertions tested" in result.stdout
     doc = validate_json(out / "r.json")
     assert {k: doc["summary"][k] for k in counts} == counts
-    assert len(doc["results"]) == counts["tested"] and len(doc["errors"]) == counts["errors"]
-    assert validate_junit(out / "r.xml") == {"tests": counts["tested"] + counts["errors"],
-                                            "failures": counts["failed"],
-                                            "errors": counts["errors"]}
-    points = counts["tested"] + counts["errors"]
+    assert len(doc["results"]) == counts["tested"] + counts["not_run"]
+    assert len(doc["errors"]) == counts["errors"]
+    ids = [r["id"] for r in doc["results"]]
+    assert len(set(ids)) == len(ids)  # stable ids are unique
+    skipped = counts["waived"] + counts["not_run"]
+    assert validate_junit(out / "r.xml") == {
+        "tests": counts["tested"] + counts["not_run"] + counts["errors"],
+        "failures": counts["failed"], "errors": counts["errors"], "skipped": skipped}
+    points = counts["tested"] + counts["not_run"] + counts["errors"]
     bad = counts["failed"] + counts["errors"]
     tests, failed, parse_errors, status = prove(out / "r13.tap")
     assert (tests, failed, parse_errors) == (points, bad, [])
@@ -54,6 +63,9 @@ def check_consistent(result, out: Path) -> None:
     else:  # only the version line is unknown to Test::Harness < 3.48
         assert parse_errors == ["TAP specified version 14 but we don't know about "
                                 "versions later than 13"]
+    for tap in ("r.tap", "r13.tap"):
+        assert tappy(out / tap) == (points, bad, skipped)
+    return counts
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -123,11 +135,12 @@ def test_readable_names(workdir, tmp_path):
     tstconfig("-r", f"junit:{tmp_path}/r.xml", "-r", f"tap:{tmp_path}/r.tap",
               "cases/reporting.tstconfig", cwd=workdir)
     xml = (tmp_path / "r.xml").read_text(encoding="utf-8")
-    assert 'name="missing assert_undefined (line 17)"' in xml
-    assert 'name="section_size assert_eq 6 (line 23)"' in xml
+    assert 'name="missing assert_undefined"' in xml
+    assert 'name="section_size assert_eq 6"' in xml
     assert 'classname="cases/reporting.tstconfig [file data/odd.txt]"' in xml
     tap = (tmp_path / "r.tap").read_text(encoding="utf-8")
-    assert "ok 10 - hash assert_starts_with a\\# (line 20)" in tap
+    assert "ok 10 - cases/reporting.tstconfig::file data/odd.txt::hash assert_starts_with a\\#\n" \
+        in tap
     assert "not ok 14 - error at cases/reporting.tstconfig:27: unknown directive" in tap
 
 
