@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -9,51 +10,118 @@ import click
 from tstconfig_core import __version__
 
 if TYPE_CHECKING:
+    from tstconfig_core.loader import PluginRegistry
     from tstconfig_core.targets import ReportTarget
 
 EPILOG = """\b
 Examples:
   tstconfig examples/                      every *.tstconfig below examples/
   tstconfig checks/sshd.tstconfig          one definition file
-  tstconfig --timeout 10 checks/           commands killed after 10 s
-  tstconfig -r text:report.txt checks/     the report written to a file
+  tstconfig -r junit:out/report.xml checks/   a JUnit report for CI (and text here)
+  tstconfig -v checks/                     every assertion, passed ones too
+  tstconfig -x checks/                     stop at the first failure or error
+  tstconfig --check checks/                validate, reading no source, running nothing
+  tstconfig --list-ids checks/             the stable id of every assertion
+  tstconfig --waivers waivers.toml checks/ accept known failures for a while
   cat x.tstconfig | tstconfig -            a definition from standard input
   tstconfig --inspect checks/netstat.tstconfig   how each block is cut into rows
   tstconfig --list-plugins                 the plugins installed, and their state
 
 \b
-Exit status: 0 all assertions passed; 1 assertions failed; 2 errors or bad usage;
-130 or 143 when stopped by SIGINT (Ctrl-C) or SIGTERM (reports are still written).
+Exit status: 0 all assertions passed (or waived); 1 assertions failed; 2 errors, bad
+usage, or a report that could not be written; 130 or 143 when stopped by SIGINT
+(Ctrl-C) or SIGTERM (reports are still written).
+\b
+Shell completion (bash; zsh and fish alike, see docs/reporters.md):
+  eval "$(_TSTCONFIG_COMPLETE=bash_source tstconfig)"
 """
 
 REPORTERS = "tstconfig.reporters"
 
 
-def _load_reporters(registry, targets: list[ReportTarget]) -> list:
+def _complete_reporter(ctx: click.Context, param: click.Parameter,
+                       incomplete: str) -> list[str]:
+    """Reporter names for the shell (``json``, and ``json:`` to go on with a path)."""
+    from tstconfig_core.loader import PluginRegistry
+    names = PluginRegistry().names(REPORTERS)
+    return [choice for name in names for choice in (name, f"{name}:")
+            if choice.startswith(incomplete)]
+
+
+def _reporter_classes(registry: PluginRegistry, specs: Sequence[str]) -> list[type]:
+    """The class of each ``-r`` reporter, before any report path is touched."""
     from tstconfig_core.api import Reporter
     from tstconfig_core.loader import PluginError
     classes = []
-    for target in targets:
-        if not registry.has(REPORTERS, target.name):
+    for spec in specs or ("text",):
+        name = spec.partition(":")[0]
+        if not registry.has(REPORTERS, name):
             known = ", ".join(registry.names(REPORTERS))
-            raise click.BadParameter(f"unknown reporter {target.name!r}; known: {known}",
+            raise click.BadParameter(f"unknown reporter {name!r}; known: {known}",
                                      param_hint="--reporter")
         try:
-            cls = registry.load(REPORTERS, target.name)
+            cls = registry.load(REPORTERS, name)
         except PluginError as exc:
             raise click.BadParameter(str(exc), param_hint="--reporter") from None
         if not (isinstance(cls, type) and issubclass(cls, Reporter)):
-            raise click.BadParameter(f"reporter {target.name!r} is not a Reporter class",
+            raise click.BadParameter(f"reporter {name!r} is not a Reporter class",
                                      param_hint="--reporter")
         classes.append(cls)
-    return [cls(target.open()) for cls, target in zip(classes, targets)]
+    return classes
+
+
+def _reporters(classes: list[type], targets: list[ReportTarget], color: str, verbosity: int,
+               progress: object | None) -> list:
+    """One reporter per target, configured: colour only on a terminal that wants it."""
+    from tstconfig_core.api import ReportSettings
+    from tstconfig_core.terminal import ClearingStream, wants_color
+    made = []
+    for cls, target in zip(classes, targets):
+        stream = target.open()
+        on_screen = target.path is None
+        if on_screen and progress is not None:
+            stream = ClearingStream(stream, progress)  # type: ignore[arg-type]
+        reporter = cls(stream)
+        reporter.configure(ReportSettings(color=on_screen and wants_color(color, stream),
+                                          verbosity=verbosity))
+        made.append(reporter)
+    return made
+
+
+def _definition_files(definitions: Sequence[str]) -> list[str]:
+    from tstconfig_core.app import expand
+    return [item for item in expand(definitions) if isinstance(item, str)]
+
+
+def _print_schema(kind: str) -> None:
+    from importlib.resources import files
+    click.echo((files("tstconfig_core") / "schemas" / "report.schema.json").read_text(
+        encoding="utf-8"), nl=False)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
-@click.argument("definitions", nargs=-1, metavar="DEFINITION...")
+@click.argument("definitions", nargs=-1, metavar="DEFINITION...",
+                type=click.Path(allow_dash=True))
 @click.option("-r", "--reporter", "reporters", multiple=True, metavar="NAME[:PATH]",
-              help="Report format, and a file to write it to (default: text on standard "
-                   "output). Repeatable.")
+              shell_complete=_complete_reporter,
+              help="Report format (text, json, junit, tap, tap13, or a plugin's), and a "
+                   "file to write it to (default: text on standard output). Repeatable; "
+                   "each on its own path.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Text report: only failures, errors and the summary.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Text report: every assertion (passed and not run too), and under each "
+                   "failure why it failed, where it is and its id.")
+@click.option("-x", "--exitfirst", is_flag=True,
+              help="Stop at the first failure or error; the reports are still written.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Colour on standard output: auto is on for a terminal, unless NO_COLOR "
+                   "is set (FORCE_COLOR turns it on). Report files never have colour.")
+@click.option("--waivers", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Known failures to accept for a while: a TOML file of [[waiver]] entries "
+                   "(id or glob, reason, optional owner and expires). A waived failure is "
+                   "reported as skipped and does not fail the run.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds a command may run before it is killed.")
 @click.option("--max-size", metavar="SIZE", default="64M", show_default=True,
@@ -66,11 +134,21 @@ def _load_reporters(registry, targets: list[ReportTarget]) -> list:
               type=click.Path(exists=True, file_okay=False),
               help="Where the proc source reads /proc from (default /proc; also "
                    "TSTCONFIG_PROC_ROOT).")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only read and validate the definitions (unknown directives and "
+                   "plugins, bad numbers and regular expressions, options their parse "
+                   "mode does not read): no source is read and no command run. Exit 0 "
+                   "when valid, 2 when not.")
+@click.option("--list-ids", is_flag=True,
+              help="Print the stable id of every assertion (what waivers and CI history "
+                   "use), one a line, without reading or running anything, and exit.")
 @click.option("--inspect", is_flag=True,
               help="Run no assertion: show each block's parse settings and its rows as "
                    "a table, with column numbers and the positions' cuts.")
 @click.option("--inspect-rows", type=click.IntRange(min=1), default=20, show_default=True,
               metavar="N", help="With --inspect: rows shown per section.")
+@click.option("--schema", type=click.Choice(["json"]),
+              help="Print the JSON Schema of the json report, and exit.")
 @click.option("--list-plugins", is_flag=True,
               help="List every registered plugin with its distribution, version and "
                    "status (broken ones too), and exit.")
@@ -82,9 +160,10 @@ def _load_reporters(registry, targets: list[ReportTarget]) -> list:
                       message="%(prog)s %(version)s")
 @click.pass_context
 def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
+         quiet: bool, verbose: bool, exitfirst: bool, color: str, waivers: str | None,
          timeout: float, max_size: str, no_commands: bool, proc_root: str | None,
-         inspect: bool, inspect_rows: int, list_plugins: bool, disable_plugins: str,
-         debug: bool) -> None:
+         check_only: bool, list_ids: bool, inspect: bool, inspect_rows: int,
+         schema: str | None, list_plugins: bool, disable_plugins: str, debug: bool) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
     from tstconfig_core.loader import CORE_DISTRIBUTION, PluginRegistry, canonical
     disabled = [d for d in disable_plugins.split(",") if d.strip()]
@@ -96,12 +175,22 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         from tstconfig_core.listing import render
         click.echo(render(registry), nl=False)
         ctx.exit(0)
+    if schema:
+        _print_schema(schema)
+        ctx.exit(0)
     if not definitions:
         click.echo(ctx.get_usage(), err=True)
         click.echo("Error: give at least one DEFINITION (a file, a directory or -).", err=True)
         ctx.exit(2)
+    if quiet and verbose:
+        raise click.UsageError("-q and -v ask for opposite things; give one of them")
+    modes = [flag for flag, on in (("--check", check_only), ("--list-ids", list_ids),
+                                   ("--inspect", inspect)) if on]
+    if len(modes) > 1:
+        raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
+    if modes and reporters:
+        raise click.UsageError(f"{modes[0]} prints to standard output; it takes no --reporter")
     from tstconfig_core.app import Run
-
     from tstconfig_core.limits import parse_size
     try:
         size = parse_size(max_size)
@@ -111,18 +200,51 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     if proc_root:
         settings["proc_root"] = proc_root
     if inspect:
-        if reporters:
-            raise click.UsageError("--inspect prints to standard output; it takes no --reporter")
         from tstconfig_core.inspect import InspectPrinter
         printer = InspectPrinter(sys.stdout, inspect_rows)
         run = Run([printer], timeout, debug, registry, settings, on_block=printer.block)
         ctx.exit(2 if run.execute(definitions) == 2 else 0)
+    if check_only or list_ids:
+        from tstconfig_core.checking import CheckPrinter, IdLister
+        observer = (CheckPrinter(sys.stdout) if check_only
+                    else IdLister(sys.stdout, sys.stderr))
+        run = Run([], timeout, debug, registry, settings, check_only=True,
+                  observers=[observer])
+        ctx.exit(2 if run.execute(definitions) == 2 else 0)
+    ctx.exit(_run(registry, definitions, reporters, settings, timeout=timeout, debug=debug,
+                  waivers=waivers, exitfirst=exitfirst, color=color,
+                  verbosity=-1 if quiet else int(verbose)))
+
+
+def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
+         settings: dict[str, object], *, timeout: float, debug: bool, waivers: str | None,
+         exitfirst: bool, color: str, verbosity: int) -> int:
+    """A run with its reports: everything a person can get wrong is refused before it."""
+    from tstconfig_core.app import Run
     from tstconfig_core.targets import discard_all, finish, plan_targets
-    targets = plan_targets(reporters, definitions)
+    from tstconfig_core.terminal import Progress
+    accepted = None
+    if waivers is not None:
+        from tstconfig_core.waivers import WaiverError, load
+        try:
+            accepted = load(waivers)
+        except WaiverError as exc:
+            raise click.BadParameter(str(exc), param_hint="--waivers") from None
+    classes = _reporter_classes(registry, specs)
+    files = _definition_files(definitions)
     try:
-        run = Run(_load_reporters(registry, targets), timeout, debug, registry, settings)
+        targets = plan_targets(specs, files)  # (a FIFO waits here for its reader)
+    except KeyboardInterrupt:
+        return 130
+    progress = None
+    if verbosity >= 0 and Progress.wanted(sys.stderr):
+        progress = Progress(sys.stderr, len(files))
+    try:
+        run = Run(_reporters(classes, targets, color, verbosity, progress), timeout, debug,
+                  registry, settings, waivers=accepted, exitfirst=exitfirst,
+                  observers=[progress] if progress is not None else [])
         status = run.execute(definitions)
     except BaseException:
         discard_all(targets)
         raise
-    ctx.exit(finish(targets, status))
+    return finish(targets, status)

@@ -155,7 +155,7 @@ def test_unwritable_targets_are_usage_errors_before_the_run(tmp_path):
     marker = tmp_path / "ran"
     definition = tmp_path / "d.tstconfig"
     definition.write_text(f"command touch {marker}\n")
-    for target in (f"{tmp_path}/nodir/r.json", str(tmp_path), "/proc/version/r.json"):
+    for target in (f"{definition}/nodir/r.json", str(tmp_path), "/proc/version/r.json"):
         result = tstconfig("-r", f"json:{target}", str(definition))
         assert result.returncode == 2, target
         assert "Error" in result.stderr and "Traceback" not in result.stderr
