@@ -58,8 +58,9 @@ class AssertionResult(NamedTuple):
     id: str = ""
     #: The CHECK part of the id: the assertion's ``name``, or what it checks.
     name: str = ""
-    #: The block's ``name``, when the definition gave one.
-    block_name: str | None = None
+    #: The BLOCK part of the id: the block's ``name``, or its source directive
+    #: (shortened). ``id == f"{file}::{block}::{name}"``.
+    block: str = ""
     #: The waiver that accepts this failure (WAIVED only): its reason, owner, expiry.
     waiver: str | None = None
 

@@ -682,8 +682,8 @@ class FileRun:
         check = (" ".join(named.args) if named is not None else
                  check_part(block.section_name, block.selector, block.property, d.keyword,
                             d.args))
-        ids = self._ids.make(block_part(block.directive.keyword, block.directive.args,
-                                        block.name), check)
+        part = block_part(block.directive.keyword, block.directive.args, block.name)
+        ids = (*self._ids.make(part, check), part)
         reason = self._why_not_run(block, d)
         if reason is not None:
             self._result(d, block, ids, NOT_RUN, reason)
@@ -736,7 +736,7 @@ class FileRun:
         except PluginError as exc:
             raise DirectiveError(str(exc)) from exc
 
-    def _result(self, d: Directive, block: Block, ids: tuple[str, str], outcome: str,
+    def _result(self, d: Directive, block: Block, ids: tuple[str, str, str], outcome: str,
                 message: str) -> None:
         now = time.perf_counter()
         duration, self._clock = now - self._clock, now
@@ -747,4 +747,4 @@ class FileRun:
             file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
             property=block.property, value=value, keyword=d.keyword, args=d.args,
             outcome=outcome, message=message, duration=duration, selector=block.selector,
-            sensitive=block.sensitive, id=ids[0], name=ids[1], block_name=block.name))
+            sensitive=block.sensitive, id=ids[0], name=ids[1], block=ids[2]))

@@ -33,7 +33,7 @@ def _result(r: AssertionResult) -> dict[str, Any]:
         "message": r.message,
         "waiver": r.waiver,
         "name": r.name,
-        "block_name": r.block_name,
+        "block": r.block,
         "duration": round(r.duration, 6),
         "sensitive": r.sensitive,
     }

@@ -17,7 +17,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from tstconfig_core.api import Reporter
-from tstconfig_core.ids import shortened
 from tstconfig_core.model import (FAILED, AssertionResult, ErrorEvent, Event, FileStarted,
                                   RunFinished, RunStarted, WarningEvent)
 from tstconfig_core.render import failure_block, iso_utc
@@ -81,10 +80,8 @@ class JunitReporter(Reporter):
 
     def _assertion(self, r: AssertionResult) -> None:
         suite = self._suite(r.file)
-        block = r.block_name if r.block_name is not None else (
-            shortened(f"{r.source.kind} {r.source.target}") if r.source else "")
         case = ET.Element("testcase", name=_token(r.name or r.title),
-                          classname=_token(f"{r.file} [{block}]" if block else r.file),
+                          classname=_token(f"{r.file} [{r.block}]" if r.block else r.file),
                           time=f"{r.duration:.6f}")
         suite.time += round(r.duration, 6)  # the sum of the times shown
         where = f"at {r.file}:{r.line}\nid: {r.id}\n"

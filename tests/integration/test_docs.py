@@ -88,3 +88,29 @@ def test_the_examples_pass_here():
     result = tstconfig(*map(str, examples))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUMMARY REPORT: PASS" in result.stdout and "Errors: 0" in result.stdout
+
+
+REPORTERS_DOC = Path(__file__).parents[2] / "docs" / "reporters.md"
+
+
+def test_reporters_doc_examples_are_what_tstconfig_prints(tmp_path):
+    """The definition of docs/reporters.md is run: its TAP and JUnit lines are printed as
+    shown (fields the doc leaves out aside), and its waivers file is valid."""
+    doc = REPORTERS_DOC.read_text(encoding="utf-8")
+    blocks = dict((lang, body) for lang, body in fenced_blocks(doc) if lang in ("toml", "xml"))
+    plain = code_blocks(doc)
+    definition = next(b for b in plain if b.startswith("command printf"))
+    (tmp_path / "ex.tstconfig").write_text(definition, encoding="utf-8")
+    tap = tstconfig("-r", "tap", "ex.tstconfig", cwd=tmp_path).stdout.splitlines()
+    shown = next(b for b in plain if b.startswith("TAP version 14")).splitlines()
+    assert all(line in tap for line in shown if not line.startswith("# tstconfig"))
+    assert tap[-1] == shown[-1] == "1..3"
+    junit = tstconfig("-r", "junit", "ex.tstconfig", cwd=tmp_path).stdout
+    for line in blocks["xml"].splitlines():
+        if "<testcase" in line or line.startswith((" Command:", " Value:", "id: ")):
+            assert re.sub(r'time="[^"]*"', "", line) in re.sub(r'time="[^"]*"', "", junit)
+    from tstconfig_core.waivers import load
+    (tmp_path / "w.toml").write_text(blocks["toml"], encoding="utf-8")
+    assert [w.reason for w in load(str(tmp_path / "w.toml"))._all] == [
+        "the jump host needs root logins until OPS-1234 is done",
+        "legacy hosts are being retired"]

@@ -77,7 +77,7 @@ name root cannot log in
 assert_eq no
 assert_eq no
 """)
-    assert [(r["id"], r["name"], r["block_name"]) for r in doc["results"]] == [
+    assert [(r["id"], r["name"], r["block"]) for r in doc["results"]] == [
         ("d.tstconfig::sshd hardening::root cannot log in", "root cannot log in",
          "sshd hardening"),
         ("d.tstconfig::sshd hardening::PermitRootLogin assert_eq no",
