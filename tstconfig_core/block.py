@@ -186,9 +186,10 @@ class Block:
     widened: bool = False  # narrowed rows were not enough once: parse every row from now on
     broken: bool = False
     broken_reason: str = ""  # why its assertions are not run
-    #: Why there is no value to check: the last selector failed. None: there is one.
-    no_value: str | None = None
+    #: The selector that failed, leaving no value to check. None: there is one.
+    no_value: Directive | None = None
     name: str | None = None  # the block's `name`: the BLOCK part of its checks' ids
+    id_part: str | None = None  # that BLOCK part, made at the first assertion
     pending_name: Directive | None = None  # a `name` for the next assertion
     checking: bool = False  # a selector or an assertion has run: `name` names the next assertion
     property_lines: Sequence[str] = ()  # the block's `property` lines, for wanted()

@@ -17,21 +17,27 @@ identical, the second is ``... #2``, the third ``#3``.
 """
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 
 #: Longest BLOCK part; a longer source is cut and ends in a hash of the whole.
 MAX_BLOCK = 100
 SEPARATOR = "::"
+_NEEDS_QUOTES = re.compile(r'[\s"]')
 
 
 def quoted(tokens: Sequence[str]) -> str:
     """Tokens as a definition file writes them: quoted where a bare word would not do."""
+    if len(tokens) == 1:  # (the usual case, made per assertion)
+        return _quoted(tokens[0])
+    if all(tokens) and not _NEEDS_QUOTES.search("".join(tokens)):
+        return " ".join(tokens)
     return " ".join(_quoted(t) for t in tokens)
 
 
 def _quoted(token: str) -> str:
-    if token and not any(c.isspace() or c == '"' for c in token):
+    if token and not _NEEDS_QUOTES.search(token):
         return token
     return '"' + token.replace('"', '""') + '"'
 
@@ -52,15 +58,13 @@ def check_part(section: str | None, selector: str, keys: Sequence[str] | None,
                keyword: str, args: Sequence[str]) -> str:
     """The CHECK part of an id for an assertion without a name of its own."""
     if selector == "property":
-        subject = quoted(keys or ()) or "(every row)"
+        subject = quoted(keys) if keys else "(every row)"
     elif selector in ("section_size", "exit_status"):
         subject = selector
     else:
         subject = "(no value)"
-    parts = [subject, keyword, quoted(args)] if args else [subject, keyword]
-    if section is not None:
-        parts.insert(0, f"[{section}]")
-    return " ".join(parts)
+    text = f"{subject} {keyword} {quoted(args)}" if args else f"{subject} {keyword}"
+    return text if section is None else f"[{section}] {text}"
 
 
 class FileIds:
@@ -73,7 +77,11 @@ class FileIds:
 
     def make(self, block: str, check: str) -> tuple[str, str]:
         """(id, name): the full id, and its CHECK part with any ``#N`` suffix."""
-        base = SEPARATOR.join((self.file, block, check))
+        base = f"{self.file}{SEPARATOR}{block}{SEPARATOR}{check}"
+        if base not in self._used:  # (the usual case: a check of its own)
+            self._count[base] = 1
+            self._used.add(base)
+            return base, check
         count = self._count.get(base, 0)
         while True:  # (a check may itself end in " #2": never hand out an id twice)
             count += 1

@@ -623,7 +623,7 @@ class FileRun:
         block = self._need_block(d)
         block.property, block.selector, block.checking = keys, selector, True
         block.value = None
-        block.no_value = f"the {d.keyword} directive at line {d.line} selected no value"
+        block.no_value = d  # until the value is had
         return block
 
     def _property(self, d: Directive) -> None:
@@ -682,8 +682,10 @@ class FileRun:
         check = (" ".join(named.args) if named is not None else
                  check_part(block.section_name, block.selector, block.property, d.keyword,
                             d.args))
-        part = block_part(block.directive.keyword, block.directive.args, block.name)
-        ids = (*self._ids.make(part, check), part)
+        if block.id_part is None:  # (a name is set before the block's first assertion)
+            block.id_part = block_part(block.directive.keyword, block.directive.args,
+                                       block.name)
+        ids = (*self._ids.make(block.id_part, check), block.id_part)
         reason = self._why_not_run(block, d)
         if reason is not None:
             self._result(d, block, ids, NOT_RUN, reason)
@@ -697,8 +699,11 @@ class FileRun:
 
     def _why_not_run(self, block: Block, d: Directive) -> str | None:
         """Why the assertion cannot be checked; None when it can."""
+        if block.data is not None and not block.broken and block.no_value is None:
+            return None  # (the usual case, first)
         if self.check_only:
-            self._guarded(d, lambda: self._assertion(d).validate(d.args))
+            self._guarded(d, lambda: self.registry.instance(ASSERTIONS, d.keyword, Assertion)
+                          .validate(d.args))
             return "--check: no source is read and no assertion checked"
         if not block.broken:
             try:
@@ -707,11 +712,16 @@ class FileRun:
                 pass
         if block.broken:
             return f"its block has no data: {block.broken_reason}"
-        return block.no_value
+        failed = block.no_value
+        return None if failed is None else (f"the {failed.keyword} directive at line "
+                                            f"{failed.line} selected no value")
 
     def _check(self, block: Block, d: Directive) -> tuple[bool, str]:
         """(passed, why not) of the assertion on the block's value."""
-        assertion = self._assertion(d)
+        try:
+            assertion = self.registry.instance(ASSERTIONS, d.keyword, Assertion)
+        except PluginError as exc:
+            raise DirectiveError(str(exc)) from exc
         try:
             with time_limit(block.timeout):
                 passed = bool(assertion.check(block.value, d.args))
@@ -730,12 +740,6 @@ class FileRun:
             message = f"{MASK} (the block is sensitive)"
         return passed, message
 
-    def _assertion(self, d: Directive) -> Assertion:
-        try:
-            return self.registry.instance(ASSERTIONS, d.keyword, Assertion)
-        except PluginError as exc:
-            raise DirectiveError(str(exc)) from exc
-
     def _result(self, d: Directive, block: Block, ids: tuple[str, str, str], outcome: str,
                 message: str) -> None:
         now = time.perf_counter()
@@ -743,8 +747,7 @@ class FileRun:
         value = None if outcome == NOT_RUN else block.value
         if block.sensitive and value is not None:
             value = (MASK,)
-        self.emit(AssertionResult(
-            file=d.file, line=d.line, source=block.source_ref, section=block.section_name,
-            property=block.property, value=value, keyword=d.keyword, args=d.args,
-            outcome=outcome, message=message, duration=duration, selector=block.selector,
-            sensitive=block.sensitive, id=ids[0], name=ids[1], block=ids[2]))
+        self.emit(AssertionResult(  # (by position: one is made per assertion)
+            d.file, d.line, block.source_ref, block.section_name, block.property, value,
+            d.keyword, d.args, outcome, message, duration, block.selector, block.sensitive,
+            *ids))
