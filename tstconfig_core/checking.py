@@ -11,7 +11,7 @@ from typing import TextIO
 
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
                                   RunFinished, WarningEvent)
-from tstconfig_core.render import printable
+from tstconfig_core.render import located, printable
 
 
 class CheckPrinter:
@@ -28,9 +28,9 @@ class CheckPrinter:
         elif isinstance(event, FileStarted):
             self.files += 1
         elif isinstance(event, ErrorEvent):
-            write(f"ERROR: {printable(event.location)}: {printable(event.message)}\n")
+            write(located("ERROR:", event) + "\n")
         elif isinstance(event, WarningEvent):
-            write(f"WARN: {printable(event.location)}: {printable(event.message)}\n")
+            write(located("WARN:", event) + "\n")
         elif isinstance(event, RunFinished):
             s = event.summary
             verdict = "OK" if not s.errors else "FAIL"
@@ -50,4 +50,4 @@ class IdLister:
         if isinstance(event, AssertionResult):
             self.out.write(f"{printable(event.id)}\n")
         elif isinstance(event, ErrorEvent):
-            self.err.write(f"ERROR: {printable(event.location)}: {printable(event.message)}\n")
+            self.err.write(located("ERROR:", event) + "\n")

@@ -15,6 +15,7 @@ from tstconfig_core.api import Row
 from tstconfig_core.block import Block, candidate_lines
 from tstconfig_core.model import ErrorEvent, Event, FileStarted, RunFinished, WarningEvent
 from tstconfig_core.options import ParseOptions
+from tstconfig_core.render import located, printable
 
 RULER_LINES = 3
 
@@ -43,7 +44,7 @@ def settings(block: Block) -> list[str]:
         origin = _origin(f.name, block)
         if not origin and value != getattr(block.options, f.name):
             origin = f"  (found by parse_mode {block.parser_name})"
-        lines.append(f"{f.name} {_shown(value)}".replace("\t", "\\t") + origin)
+        lines.append(f"{f.name} {_shown(value)}" + origin)
     lines += [f"{k} {_shown(v)}" for k, v in sorted(used.extra.items()) if not k.startswith("_")]
     if block.duplicates_policy != "append":
         lines.append(f"duplicates_policy {block.duplicates_policy}"
@@ -86,8 +87,8 @@ def table(rows: Sequence[Row], names: Sequence[str], columns: tuple[int, ...] | 
         number = f"{raw}" if columns is None else (
             f"{raw}→{mapped[raw]}" if raw in mapped else f"{raw}→-")
         name = names[raw] if raw < len(names) else ""
-        headers.append(f"{number}\n{name}" if names else number)
-    body = [[r[i] if i < len(r) else "" for i in range(width)] for r in shown]
+        headers.append(f"{number}\n{printable(name)}" if names else number)
+    body = [[printable(r[i]) if i < len(r) else "" for i in range(width)] for r in shown]
     text = tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
     if len(rows) > limit:
         text += f"\n... {len(rows) - limit} more row(s) (--inspect-rows N shows more)"
@@ -95,9 +96,9 @@ def table(rows: Sequence[Row], names: Sequence[str], columns: tuple[int, ...] | 
 
 
 def render(block: Block, limit: int) -> str:
-    out = [f"Block at {block.directive.file}:{block.directive.line}: "
-           f"{block.directive.keyword} {block.source_ref.target}"]
-    out += ["  " + line for line in settings(block)]
+    out = [printable(f"Block at {block.directive.file}:{block.directive.line}: "
+                     f"{block.directive.keyword} {block.source_ref.target}")]
+    out += ["  " + printable(line) for line in settings(block)]
     parsed = block.parsed
     if parsed is None or block.data is None:
         out.append("  (no rows: the block has an error)")
@@ -109,7 +110,8 @@ def render(block: Block, limit: int) -> str:
     options = parsed.options or block.options
     if options.positions:
         first = candidate_lines(block.data.lines, options)[:RULER_LINES]
-        out += ["", "  Cuts (positions):"] + ["    " + ln for ln in ruler(first, options.positions)]
+        out += ["", "  Cuts (positions):"] + ["    " + printable(ln)
+                                              for ln in ruler(first, options.positions)]
     groups = [("Top level", parsed.rows)] + [(f"Section {name!r}", rows)
                                             for name, rows in parsed.sections.items()]
     for title, rows in groups:
@@ -137,11 +139,11 @@ class InspectPrinter:
     def handle(self, event: Event) -> None:
         write = self.stream.write
         if isinstance(event, FileStarted):
-            write(f"Definition file: {event.path}\n")
+            write(f"Definition file: {printable(event.path)}\n")
         elif isinstance(event, ErrorEvent):
-            write(f"ERROR: {event.location}: {event.message}\n")
+            write(located("ERROR:", event) + "\n")
         elif isinstance(event, WarningEvent):
-            write(f"WARN: {event.location}: {event.message}\n")
+            write(located("WARN:", event) + "\n")
         elif isinstance(event, RunFinished):
             s = event.summary
             write(f"\nInspected; no assertion was run. Errors: {s.errors}\n")

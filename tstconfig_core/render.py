@@ -9,7 +9,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from tstconfig_core.model import AssertionResult
+from tstconfig_core.model import AssertionResult, ErrorEvent, WarningEvent
 
 LABEL_WIDTH = 11
 #: Longest text shown on one labelled line; the rest is cut (JSON and TAP keep it all).
@@ -32,6 +32,11 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control character written as an escape (``\\x1b``, ``\\t``)."""
     return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def located(label: str, event: ErrorEvent | WarningEvent) -> str:
+    """``ERROR: FILE:LINE: message`` (or ``WARN: ...``), escaped, without a line end."""
+    return f"{label} {printable(event.location)}: {printable(event.message)}"
 
 
 def labelled(label: str, text: str) -> str:

@@ -13,7 +13,7 @@ from tstconfig_core.api import Reporter
 from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
                                   ErrorEvent, Event, FileStarted, RunFinished, RunStarted,
                                   WarningEvent)
-from tstconfig_core.render import failure_block, labelled, printable
+from tstconfig_core.render import failure_block, labelled, located, printable
 
 RED, GREEN, YELLOW, CYAN, BOLD = "31", "32", "33", "36", "1"
 
@@ -34,12 +34,10 @@ class TextReporter(Reporter):
         if isinstance(event, AssertionResult):
             self._result(event, quiet, verbose)
         elif isinstance(event, ErrorEvent):
-            write(f"{self._paint('ERROR:', RED, BOLD)} {printable(event.location)}: "
-                  f"{printable(event.message)}\n\n")
+            write(located(self._paint("ERROR:", RED, BOLD), event) + "\n\n")
         elif isinstance(event, WarningEvent):
             if not quiet:
-                write(f"{self._paint('WARN:', YELLOW)} {printable(event.location)}: "
-                      f"{printable(event.message)}\n")
+                write(located(self._paint("WARN:", YELLOW), event) + "\n")
         elif isinstance(event, FileStarted):
             if not quiet:
                 write(f"Reading definition file: {printable(event.path)}\n")

@@ -200,3 +200,14 @@ def test_errors_and_warnings_are_escaped_too(tmp_path):
     assert "\x1b" not in result.stdout
     assert "WARN: d.tstconfig:1: standard error: \\x1b[2J" in result.stdout
     assert "unknown directive 'assert_\\x1b[31mx'" in result.stdout
+
+
+def test_inspect_and_check_escape_what_they_print(tmp_path):
+    (tmp_path / "data").write_bytes(b"a \x1b[31mred\tx\n")
+    (tmp_path / "d.tstconfig").write_bytes(b"file data\nseparator \" \"\nproperty a\n"
+                                           b"assert_eq x\nnosuch\x1b[2J\n")
+    for mode in ("--inspect", "--check", "--list-ids"):
+        result = tstconfig(mode, "d.tstconfig", cwd=tmp_path)
+        assert "\x1b" not in result.stdout + result.stderr, mode
+        assert "unknown directive 'nosuch\\x1b[2J'" in result.stdout + result.stderr, mode
+    assert "\\x1b[31mred\\tx" in tstconfig("--inspect", "d.tstconfig", cwd=tmp_path).stdout
