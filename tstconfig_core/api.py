@@ -116,6 +116,13 @@ class Source(ABC):
     def read(self, request: SourceRequest) -> SourceData:
         """Return the lines; raise PluginError when there is nothing to read."""
 
+    def validate(self, args: Sequence[str]) -> None:
+        """Optional (API 1.2): raise PluginError when ``args`` can never be read.
+
+        ``tstconfig --check`` calls it instead of ``read``: it must not read or
+        run anything. The default accepts any arguments.
+        """
+
 
 class Parsed(NamedTuple):
     """What a parser makes of a block's lines."""

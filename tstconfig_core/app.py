@@ -1,11 +1,13 @@
 """One run: definition files in, events out to every reporter, an exit status back."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from tstconfig_core import __version__
 from tstconfig_core.api import Reporter
@@ -13,23 +15,75 @@ from tstconfig_core.block import Block
 from tstconfig_core.definition import STDIN_NAME, decode
 from tstconfig_core.loader import PluginRegistry
 from tstconfig_core.model import (FAILED, AssertionResult, ErrorEvent, Event, RunFinished,
-                                  RunStarted, Summary)
+                                  RunStarted, Summary, WarningEvent)
 from tstconfig_core.runner import FileRun
-from tstconfig_core.waivers import Waivers
+
+if TYPE_CHECKING:
+    from tstconfig_core.waivers import Waivers
 
 DEFINITION_SUFFIX = ".tstconfig"
+#: Most bytes a definition file may have (/dev/zero must not fill memory).
+MAX_DEFINITION = 64 * 1024 * 1024
+#: Signals that stop a run as Ctrl-C does: commands killed, reports written, 128 + N.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived: stop like Ctrl-C (commands killed, reports written), exit 143."""
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, exit 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class _FirstFailure(BaseException):
     """--exitfirst: a failure or an error was reported; nothing more runs."""
 
 
-def _terminated(_signum: int, _frame: object) -> None:
-    raise Terminated()
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """In this block SIGTERM and SIGHUP raise Stopped (Ctrl-C raises KeyboardInterrupt)."""
+    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[list[int]]:
+    """In this block a first SIGINT, SIGTERM or SIGHUP is noted, not acted on: reports
+    being written are finished rather than lost half-way (the run is over by then). A
+    second one stops as usual (a report blocked on a pipe nobody reads)."""
+    caught: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        if caught:
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            raise Stopped(signum)
+        caught.append(signum)
+
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
+    try:
+        yield caught
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def shown_path(path: str) -> str:
+    """A path as reports show it: bytes that are not UTF-8 as ``\\xff``, never an
+    unencodable character that would lose the report."""
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def expand(paths: Iterable[str]) -> Iterator[str | ErrorEvent]:
@@ -50,9 +104,17 @@ def expand(paths: Iterable[str]) -> Iterator[str | ErrorEvent]:
 def read_definition(path: str) -> tuple[str, str]:
     """(name, text) of a definition file; '-' is standard input. Raises OSError."""
     if path == "-":
-        return STDIN_NAME, decode(sys.stdin.buffer.read())
+        return STDIN_NAME, decode(_bounded(sys.stdin.buffer, STDIN_NAME))
     with open(path, "rb") as fh:
-        return path, decode(fh.read())
+        return shown_path(path), decode(_bounded(fh, path))
+
+
+def _bounded(fh: object, path: str) -> bytes:
+    data = fh.read(MAX_DEFINITION + 1)  # type: ignore[attr-defined]
+    if len(data) > MAX_DEFINITION:
+        raise OSError(f"larger than {MAX_DEFINITION // (1024 * 1024)} MiB: not a definition "
+                      "file?")
+    return data
 
 
 class Run:
@@ -99,34 +161,44 @@ class Run:
         self.emit(RunStarted(__version__, os.uname().nodename, start))
         interrupted = 0
         stopped = None
-        previous = signal.signal(signal.SIGTERM, _terminated)
         try:
-            for item in expand(paths):
-                if isinstance(item, ErrorEvent):
-                    self.emit(item)
-                    continue
-                try:
-                    name, text = read_definition(item)
-                except OSError as exc:
-                    self.emit(ErrorEvent(item, None, f"cannot read definition file: "
-                                                     f"{exc.strerror or exc}"))
-                    continue
-                FileRun(self.registry, self.emit, self.timeout, self.debug, self.settings,
-                        self.on_block, check_only=self.check_only).run(text, name)
-            if self.waivers is not None:
-                for warning in self.waivers.warnings():
-                    self.emit(warning)
+            with stop_signals():
+                self._files(paths)
+                if self.waivers is not None:
+                    for warning in self.waivers.warnings():
+                        self.emit(warning)
         except _FirstFailure:
             stopped = "stopped at the first failure (--exitfirst)"
         except KeyboardInterrupt:
             interrupted = 128 + signal.SIGINT
-        except Terminated:
-            interrupted = 128 + signal.SIGTERM
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+        except Stopped as exc:
+            interrupted = 128 + exc.signum
         if interrupted:
             stopped = "interrupted"
         self.exitfirst = False  # (the end is reported whatever happened)
-        self.emit(RunFinished(self.summary, time.time() - start, interrupted=bool(interrupted),
-                              stopped=stopped))
+        with signals_deferred():
+            self.emit(RunFinished(self.summary, time.time() - start,
+                                  interrupted=bool(interrupted), stopped=stopped))
         return interrupted or self.summary.exit_status
+
+    def _files(self, paths: Sequence[str]) -> None:
+        seen: set[tuple[int, int]] = set()
+        for item in expand(paths):
+            if isinstance(item, ErrorEvent):
+                self.emit(item._replace(file=shown_path(item.file)))
+                continue
+            try:
+                if item != "-":
+                    st = os.stat(item)
+                    if (st.st_dev, st.st_ino) in seen:
+                        self.emit(WarningEvent(shown_path(item), None, "given more than once: "
+                                                                       "run once"))
+                        continue
+                    seen.add((st.st_dev, st.st_ino))
+                name, text = read_definition(item)
+            except OSError as exc:
+                self.emit(ErrorEvent(shown_path(item), None, f"cannot read definition file: "
+                                                             f"{exc.strerror or exc}"))
+                continue
+            FileRun(self.registry, self.emit, self.timeout, self.debug, self.settings,
+                    self.on_block, check_only=self.check_only).run(text, name)

@@ -192,6 +192,10 @@ class Block:
     id_part: str | None = None  # that BLOCK part, made at the first assertion
     pending_name: Directive | None = None  # a `name` for the next assertion
     checking: bool = False  # a selector or an assertion has run: `name` names the next assertion
+    #: A directive has needed the data (read_due) or the rows (parse_due): options that
+    #: act on them come too late from then on. (Known in --check too, which reads nothing.)
+    read_due: bool = False
+    parse_due: bool = False
     property_lines: Sequence[str] = ()  # the block's `property` lines, for wanted()
     _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
         default_factory=dict)

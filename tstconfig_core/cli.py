@@ -12,6 +12,7 @@ from tstconfig_core import __version__
 if TYPE_CHECKING:
     from tstconfig_core.loader import PluginRegistry
     from tstconfig_core.targets import ReportTarget
+    from tstconfig_core.waivers import Waivers
 
 EPILOG = """\b
 Examples:
@@ -78,11 +79,12 @@ def _reporters(classes: list[type], targets: list[ReportTarget], color: str, ver
     made = []
     for cls, target in zip(classes, targets):
         stream = target.open()
-        on_screen = target.path is None
-        if on_screen and progress is not None:
+        if progress is not None and stream.isatty():  # (-r text:/dev/stderr too)
             stream = ClearingStream(stream, progress)  # type: ignore[arg-type]
         reporter = cls(stream)
-        reporter.configure(ReportSettings(color=on_screen and wants_color(color, stream),
+        # A stream (standard output, /dev/stdout, a pipe) may have colour; a file never.
+        reporter.configure(ReportSettings(color=not target.replaced
+                                          and wants_color(color, stream),
                                           verbosity=verbosity))
         made.append(reporter)
     return made
@@ -184,6 +186,7 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         ctx.exit(2)
     if quiet and verbose:
         raise click.UsageError("-q and -v ask for opposite things; give one of them")
+    accepted = _waivers(waivers)  # (validated by --check too)
     modes = [flag for flag, on in (("--check", check_only), ("--list-ids", list_ids),
                                    ("--inspect", inspect)) if on]
     if len(modes) > 1:
@@ -212,39 +215,49 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
                   observers=[observer])
         ctx.exit(2 if run.execute(definitions) == 2 else 0)
     ctx.exit(_run(registry, definitions, reporters, settings, timeout=timeout, debug=debug,
-                  waivers=waivers, exitfirst=exitfirst, color=color,
+                  waivers=accepted, exitfirst=exitfirst, color=color,
                   verbosity=-1 if quiet else int(verbose)))
 
 
+def _waivers(path: str | None) -> Waivers | None:
+    if path is None:
+        return None
+    from tstconfig_core.waivers import WaiverError, load
+    try:
+        return load(path)
+    except WaiverError as exc:
+        raise click.BadParameter(str(exc), param_hint="--waivers") from None
+
+
 def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
-         settings: dict[str, object], *, timeout: float, debug: bool, waivers: str | None,
-         exitfirst: bool, color: str, verbosity: int) -> int:
+         settings: dict[str, object], *, timeout: float, debug: bool,
+         waivers: Waivers | None, exitfirst: bool, color: str, verbosity: int) -> int:
     """A run with its reports: everything a person can get wrong is refused before it."""
-    from tstconfig_core.app import Run
+    from tstconfig_core.app import Run, Stopped, signals_deferred, stop_signals
     from tstconfig_core.targets import discard_all, finish, plan_targets
     from tstconfig_core.terminal import Progress
-    accepted = None
-    if waivers is not None:
-        from tstconfig_core.waivers import WaiverError, load
-        try:
-            accepted = load(waivers)
-        except WaiverError as exc:
-            raise click.BadParameter(str(exc), param_hint="--waivers") from None
     classes = _reporter_classes(registry, specs)
     files = _definition_files(definitions)
     try:
-        targets = plan_targets(specs, files)  # (a FIFO waits here for its reader)
+        with stop_signals():  # (a FIFO waits here for its reader)
+            targets = plan_targets(specs, files, [waivers.path] if waivers else [])
     except KeyboardInterrupt:
         return 130
+    except Stopped as exc:
+        return 128 + exc.signum
     progress = None
     if verbosity >= 0 and Progress.wanted(sys.stderr):
         progress = Progress(sys.stderr, len(files))
     try:
         run = Run(_reporters(classes, targets, color, verbosity, progress), timeout, debug,
-                  registry, settings, waivers=accepted, exitfirst=exitfirst,
+                  registry, settings, waivers=waivers, exitfirst=exitfirst,
                   observers=[progress] if progress is not None else [])
         status = run.execute(definitions)
+        with signals_deferred():  # the run is over: its reports are finished, not lost
+            return finish(targets, status)
+    except (KeyboardInterrupt, Stopped) as exc:  # a second signal while they were written
+        discard_all(targets)
+        return 128 + getattr(exc, "signum", 2)
     except BaseException:
         discard_all(targets)
         raise
-    return finish(targets, status)

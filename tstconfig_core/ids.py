@@ -11,15 +11,19 @@ it. An id is ``FILE::BLOCK::CHECK``:
   ``[SECTION] PROPERTY ASSERTION ARGUMENTS`` (``[Session] session.save_path
   assert_eq /var/lib/php``; the section only after a ``section`` directive).
 
-Arguments are written as a definition writes them (``""`` for an empty one),
-so two different checks never read alike. Where two checks of a file are
-identical, the second is ``... #2``, the third ``#3``.
+Arguments are written as a definition writes them (``""`` for an empty one).
+An id is plain text, the same in every report: control characters are
+escapes (``\\x1b``, ``\\t``) and runs of blanks one space, as JUnit and TAP
+show names. Where two checks of a file would have the same id, the second is
+``... (2)``, the third ``(3)`` (no ``#``: TAP consumers read one as a directive).
 """
 from __future__ import annotations
 
 import re
 import zlib
 from collections.abc import Sequence
+
+from tstconfig_core.render import printable
 
 #: Longest BLOCK part; a longer source is cut and ends in a hash of the whole.
 MAX_BLOCK = 100
@@ -42,6 +46,11 @@ def _quoted(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def plain(text: str) -> str:
+    """``text`` as ids hold it: control characters escaped, blanks collapsed."""
+    return " ".join(printable(text).split())
+
+
 def shortened(text: str, limit: int = MAX_BLOCK) -> str:
     """``text``, or its start and a hash of all of it: short for dashboards, still unique."""
     if len(text) <= limit:
@@ -51,7 +60,7 @@ def shortened(text: str, limit: int = MAX_BLOCK) -> str:
 
 def block_part(keyword: str, args: Sequence[str], name: str | None) -> str:
     """The BLOCK part of an id: the block's name, or its source directive, shortened."""
-    return name if name is not None else shortened(quoted((keyword, *args)))
+    return plain(name) if name is not None else shortened(plain(quoted((keyword, *args))))
 
 
 def check_part(section: str | None, selector: str, keys: Sequence[str] | None,
@@ -71,21 +80,23 @@ class FileIds:
     """The ids of one definition file's checks, each unique within the file."""
 
     def __init__(self, file: str) -> None:
-        self.file = file
+        self.file = plain(file)
         self._count: dict[str, int] = {}  # base id -> checks that had it
         self._used: set[str] = set()
 
     def make(self, block: str, check: str) -> tuple[str, str]:
-        """(id, name): the full id, and its CHECK part with any ``#N`` suffix."""
+        """(id, name): the full id, and its CHECK part (made plain) with any ``(N)``
+        suffix. ``block`` is plain already (see block_part)."""
+        check = plain(check)
         base = f"{self.file}{SEPARATOR}{block}{SEPARATOR}{check}"
         if base not in self._used:  # (the usual case: a check of its own)
             self._count[base] = 1
             self._used.add(base)
             return base, check
         count = self._count.get(base, 0)
-        while True:  # (a check may itself end in " #2": never hand out an id twice)
+        while True:  # (a check may itself end in " (2)": never hand out an id twice)
             count += 1
-            suffix = f" #{count}" if count > 1 else ""
+            suffix = f" ({count})" if count > 1 else ""
             if base + suffix not in self._used:
                 break
         self._count[base] = count

@@ -15,9 +15,14 @@ LABEL_WIDTH = 11
 #: Longest text shown on one labelled line; the rest is cut (JSON and TAP keep it all).
 MAX_SHOWN = 2000
 
-# C0 and C1 controls, DEL, and the bidirectional overrides and isolates that can
-# make a terminal show text in another order than it is.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls, DEL, and the invisible format characters (Unicode's Cf, and the
+# line and paragraph separators): bidirectional marks, overrides and isolates that can
+# make a terminal show text in another order than it is, zero-width spaces and joiners,
+# the soft hyphen, the byte-order mark.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+                          "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
+                          "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U0001bca0-\U0001bca3"
+                          "\U00013430-\U0001343f\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -26,7 +31,9 @@ def _escape(match: re.Match[str]) -> str:
     if char in _NAMED:
         return _NAMED[char]
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def printable(text: str) -> str:

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import cached_property
 
 from tstconfig_core.api import (UNIVERSAL_OPTIONS, Assertion, LineParser, Parser, PluginError,
                                 Source, SourceRequest, Syntax)
@@ -52,10 +53,6 @@ class DirectiveError(Exception):
     """A directive cannot be carried out; the message is for the person who wrote it."""
 
 
-class _TooManyErrors(BaseException):
-    """The file has passed the error cap; the rest of it is not run."""
-
-
 class BlockPlan:
     """What a source directive needs to know of its block's directives."""
 
@@ -86,6 +83,7 @@ class FileRun:
         #: --check / --list-ids: directives are validated and ids made, but no source is
         #: read, no command run and no assertion checked (each is reported not run).
         self.check_only = check_only
+        self._capped = False
         #: Inspect mode: called with each block as it ends; assertions do not run.
         self.on_block = on_block
         #: Let parsers parse only the rows a block looks up (False: every row of every
@@ -119,23 +117,41 @@ class FileRun:
         started = time.time()
         self.emit(FileStarted(name, started))
         self._errors = 0
+        self._capped = False  # past the error cap: the rest is read for its ids only
         self._ids = FileIds(name)
         self._clock = time.perf_counter()  # each result is charged the time since the last
         lines = definition_lines(text)
-        try:
-            for number, line in enumerate(lines, start=1):
-                item = parse_line(line, number, name)
-                if item is None:
-                    continue
-                if isinstance(item, SyntaxProblem):
-                    self._report(item.file, item.line, item.message)
-                    continue
-                plan = self._plan(lines, number) if self._is_source(item.keyword) else None
-                self._run_one(item, plan)
-            self._finish_block()
-        except _TooManyErrors:
-            self.block = None
+        for number, line in enumerate(lines, start=1):
+            if self._capped and keyword_of(line) not in self._id_keywords:
+                continue  # (cheap: a file of junk is not parsed past the cap)
+            item = parse_line(line, number, name)
+            if item is None:
+                continue
+            if isinstance(item, SyntaxProblem):
+                self._syntax_problem(item, line, lines, number)
+                continue
+            plan = self._plan(lines, number) if self._is_source(item.keyword) else None
+            self._run_one(item, plan)
+        self._finish_block()
         self.emit(FileFinished(name, time.time() - started))
+
+    def _syntax_problem(self, problem: SyntaxProblem, line: str, lines: Sequence[str],
+                        number: int) -> None:
+        """An error; on a source's line it also starts a broken block, so the lines after
+        it are not taken for the previous block's (its `sensitive` among them)."""
+        keyword = keyword_of(line)
+        if keyword is not None and self._is_source(keyword):
+            directive = Directive(problem.file, problem.line, keyword, ())
+            self._guarded(directive, lambda: self._start_block(
+                directive, self._plan(lines, number), problem.message))
+        else:
+            self._report(problem.file, problem.line, problem.message)
+
+    @cached_property
+    def _id_keywords(self) -> frozenset[str]:
+        """What an id is made of: sources, selectors, names and assertions."""
+        return frozenset({"section", "property", "section_size", "exit_status", "name",
+                          *self.registry.names(SOURCES), *self.registry.names(ASSERTIONS)})
 
     def _is_source(self, keyword: str) -> bool:
         """Whether ``keyword`` starts a block (core directives and options come first)."""
@@ -186,13 +202,18 @@ class FileRun:
         self._report(d.file, d.line, message)
 
     def _report(self, file: str, line: int, message: str) -> None:
-        """Emit an error, bounded in length; past the per-file cap, stop the file."""
+        """Emit an error, bounded in length. Past the per-file cap the rest of the file
+        is not run, only read for its assertions, each reported not run (the number of
+        tests does not depend on where the errors stop)."""
+        if self._capped:
+            return
         self._errors += 1
         if self._errors > MAX_ERRORS_PER_FILE:
+            self._capped = True
             self.emit(ErrorEvent(file, line, f"more than {MAX_ERRORS_PER_FILE} errors in this "
                                              "file: the rest of it is not run (is it a "
                                              "definition file?)"))
-            raise _TooManyErrors()
+            return
         self.emit(ErrorEvent(file, line, bounded(message)))
 
     def _dispatch(self, d: Directive, plan: BlockPlan | None) -> None:
@@ -254,19 +275,24 @@ class FileRun:
                                  f"source directive ({sources})")
         return self.block
 
-    def _start_block(self, d: Directive, plan: BlockPlan) -> None:
+    def _start_block(self, d: Directive, plan: BlockPlan, problem: str | None = None) -> None:
         """A new block; one whose source cannot be used (a plugin that fails to load, a
-        program under --no-commands) starts broken, so the directives after it belong
-        to it and its assertions are reported as not run."""
+        program under --no-commands, a line that cannot be read, arguments --check finds
+        wrong) starts broken, so the directives after it belong to it and its assertions
+        are reported as not run."""
         self._finish_block()
-        problem = None
         try:
             source: Source | None = self.registry.instance(SOURCES, d.keyword, Source)
         except PluginLoadError as exc:
-            source, problem = None, str(exc)
+            source, problem = None, problem or str(exc)
         if source is not None and source.runs_programs and self.settings.get("no_commands"):
-            problem = (f"{d.keyword!r} runs a program, and --no-commands refuses every "
-                       "source that does")
+            problem = problem or (f"{d.keyword!r} runs a program, and --no-commands refuses "
+                                  "every source that does")
+        if source is not None and problem is None and self.check_only:
+            try:
+                source.validate(d.args)
+            except PluginError as exc:
+                problem = str(exc)
         self.block = Block(
             directive=d,
             source_ref=SourceRef(d.keyword, source.label if source else "Source",
@@ -289,7 +315,7 @@ class FileRun:
         if block is not None and block.pending_name is not None:
             named, block.pending_name = block.pending_name, None
             self._guarded(named, lambda: self._unused_name(named))
-        if block is None or self.check_only:
+        if block is None or self.check_only or self._capped:
             pass
         elif self.on_block is not None:
             self._guarded(block.directive, lambda: self._ensure_parsed(block.directive))
@@ -362,8 +388,8 @@ class FileRun:
 
     def _ensure_data(self, block: Block) -> None:
         """Read the source on first need; a broken block has no data (already reported)."""
-        if block.broken or self.check_only:
-            raise BlockBroken()
+        if block.broken or self.check_only or self._capped:
+            raise BlockBroken()  # (no source is read in --check, nor past the error cap)
         if block.data is None:
             self._read(block)
 
@@ -451,7 +477,7 @@ class FileRun:
 
     def _settable(self, d: Directive) -> Block:
         block = self._need_block(d)
-        if block.parsed is not None or (d.keyword in SOURCE_LIMITS and block.data is not None):
+        if block.parse_due or (d.keyword in SOURCE_LIMITS and block.read_due):
             raise DirectiveError(
                 f"{d.keyword} comes after this block's data was already read; "
                 "move it up, before the first section/property/assertion of the block")
@@ -532,8 +558,9 @@ class FileRun:
             raise DirectiveError(f"max_size: {exc}") from None
 
     def _sensitive(self, d: Directive) -> None:
-        """Known when the block starts (see _plan); here only its arguments are checked."""
-        self._need_block(d)
+        """Known when the block starts (see _plan); set here too, in case the plan and
+        the lines read ever disagree: from here on, nothing is shown unmasked."""
+        self._need_block(d).sensitive = True
         if d.args:
             raise DirectiveError("sensitive takes no arguments")
 
@@ -553,6 +580,7 @@ class FileRun:
         block = self._need_block(d)
         name = " ".join(d.args)
         block.section_name, block.checking = name, True  # (known even when parsing fails)
+        block.read_due = block.parse_due = True
         self._ensure_parsed(d)
         if not d.args:
             block.selected = None
@@ -561,14 +589,17 @@ class FileRun:
         rows = block.parsed.sections.get(name)
         if rows is None:
             block.selected = NO_ROWS
-            raise DirectiveError(self._unknown_section(name, list(block.parsed.sections)))
+            raise DirectiveError(self._unknown_section(name, list(block.parsed.sections),
+                                                       block.sensitive))
         block.selected = rows
 
     @staticmethod
-    def _unknown_section(name: str, names: list[str]) -> str:
+    def _unknown_section(name: str, names: list[str], sensitive: bool) -> str:
         if not names:
             return (f"section {name!r} is undefined: this block has no sections "
                     "(set section_header_pattern or a syntax that has them)")
+        if sensitive:  # the names are the data's
+            return f"section {name!r} is undefined (its names are {MASK}: the block is sensitive)"
         import difflib
         close = difflib.get_close_matches(name, names, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -600,7 +631,7 @@ class FileRun:
             elif arg in names:
                 columns.append(names.index(arg))
             else:
-                error = self._break(block, self._unknown_column(arg, names))
+                error = self._break(block, self._unknown_column(arg, names, block.sensitive))
                 if self.block is block and d is self._current:
                     raise error
                 self._error(d, str(error))  # found while running a later directive
@@ -608,7 +639,10 @@ class FileRun:
         block.columns = tuple(columns)
 
     @staticmethod
-    def _unknown_column(name: str, names: tuple[str, ...]) -> str:
+    def _unknown_column(name: str, names: tuple[str, ...], sensitive: bool) -> str:
+        if sensitive and names:  # the names are the data's (a header line)
+            return (f"columns: no column is named {name!r} (the names are {MASK}: the block "
+                    "is sensitive)")
         if not names:
             return (f"columns: {name!r} is not a column number, and this block's columns "
                     "have no names (parse_mode table, csv with csv_header, or regex "
@@ -622,6 +656,8 @@ class FileRun:
         Until then (and for good, if it fails) there is no value to check."""
         block = self._need_block(d)
         block.property, block.selector, block.checking = keys, selector, True
+        block.read_due = True
+        block.parse_due = block.parse_due or selector != "exit_status"
         block.value = None
         block.no_value = d  # until the value is had
         return block
@@ -639,6 +675,10 @@ class FileRun:
 
     def _exit_status(self, d: Directive) -> None:
         block = self._selecting(d, "exit_status")
+        if self.check_only and not block.broken and not self.registry.instance(
+                SOURCES, block.directive.keyword, Source).runs_programs:
+            raise DirectiveError(f"exit_status needs a command; '{block.directive.keyword}' "
+                                 "runs no program, so it has no exit status")
         self._ensure_data(block)
         assert block.data is not None
         if block.data.exit_status is None:
@@ -677,7 +717,7 @@ class FileRun:
         block = self._need_block(d)
         if self.on_block is not None:
             return  # inspecting: nothing is asserted
-        block.checking = True
+        block.checking = block.read_due = True
         named, block.pending_name = block.pending_name, None
         check = (" ".join(named.args) if named is not None else
                  check_part(block.section_name, block.selector, block.property, d.keyword,
@@ -701,6 +741,9 @@ class FileRun:
         """Why the assertion cannot be checked; None when it can."""
         if block.data is not None and not block.broken and block.no_value is None:
             return None  # (the usual case, first)
+        if self._capped:
+            return (f"this file has more than {MAX_ERRORS_PER_FILE} errors: from there on "
+                    "it was only read for its assertions")
         if self.check_only:
             self._guarded(d, lambda: self.registry.instance(ASSERTIONS, d.keyword, Assertion)
                           .validate(d.args))

@@ -92,6 +92,11 @@ class ReportTarget:
         self._stream: _Guarded | None = None
         self._tmp: str | None = None
 
+    @property
+    def replaced(self) -> bool:
+        """A regular file, replaced when the run ends (not a stream written in place)."""
+        return self._place is not None and self._place.kind == "file"
+
     def locate(self) -> _Place:
         """What the path is; raises _Refused when no report may be written there."""
         if self._place is None:
@@ -153,11 +158,13 @@ class ReportTarget:
             self._tmp = None
 
 
-def plan_targets(specs: Sequence[str], definition_files: Sequence[str]) -> list[ReportTarget]:
+def plan_targets(specs: Sequence[str], definition_files: Sequence[str],
+                 other_inputs: Sequence[str] = ()) -> list[ReportTarget]:
     """The opened targets of ``-r`` SPECs (text on standard output by default).
 
     Every usage error (a directory, a path that cannot be written, two reports on one
-    place, a report over a definition file) is a click.BadParameter, raised before
+    place, a report over a definition file or another input such as the waivers file)
+    is a click.BadParameter, raised before
     anything runs and before any existing file is touched.
     """
     targets = []
@@ -172,11 +179,13 @@ def plan_targets(specs: Sequence[str], definition_files: Sequence[str]) -> list[
             if other is not target:
                 raise _usage(target, _collision(other, target))
     if any(target.path is not None for target in targets):
-        for path, key in _definition_keys(definition_files):
+        inputs = [(p, "a definition file to run") for p in definition_files]
+        inputs += [(p, "an input of this run") for p in other_inputs]
+        for (path, what), key in _input_keys(inputs):
             if key in owners:
                 label = owners[key].label
                 named = "" if label == path else f" ({path})"
-                raise _usage(owners[key], f"{label} is a definition file to run{named}; "
+                raise _usage(owners[key], f"{label} is {what}{named}; "
                                           "give the report another path")
     try:
         for target in targets:
@@ -239,16 +248,17 @@ def _keys(path: str | None, st: os.stat_result | None) -> frozenset[Hashable]:
     return frozenset(keys)
 
 
-def _definition_keys(paths: Sequence[str]) -> Iterator[tuple[str, Hashable]]:
-    from tstconfig_core.app import expand
-    for item in expand(paths):
-        if isinstance(item, str) and item != "-":
-            try:
-                st: os.stat_result | None = os.stat(item)
-            except OSError:
-                st = None
-            for key in _keys(item, st):
-                yield item, key
+def _input_keys(inputs: Sequence[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], Hashable]]:
+    """The keys of each input file: definitions come already expanded from directories."""
+    for path, what in inputs:
+        if path == "-":
+            continue
+        try:
+            st: os.stat_result | None = os.stat(path)
+        except OSError:
+            st = None
+        for key in _keys(path, st):
+            yield (path, what), key
 
 
 def _fd_link(path: str) -> tuple[int, int] | None:
@@ -295,9 +305,24 @@ def _locate(path: str | None) -> _Place:
     if stat.S_ISBLK(mode):
         raise _Refused(f"{path} is a block device; a report is never written onto a disk")
     if stat.S_ISREG(mode) and link is None:
-        return _Place("file", os.path.realpath(path), _keys(path, st), regular=True)
+        real = os.path.realpath(path)
+        _check_replaceable(real, st)
+        return _Place("file", real, _keys(path, st), regular=True)
     kind = "socket" if stat.S_ISSOCK(mode) else "inplace"
     return _Place(kind, path, _keys(path, st), regular=stat.S_ISREG(mode))
+
+
+def _check_replaceable(path: str, st: os.stat_result) -> None:
+    """Refuse now what os.replace would refuse at the end: in a sticky folder (/tmp), a
+    file of another user can be replaced only by that user, the folder's owner or root."""
+    uid = os.geteuid()
+    try:
+        folder = os.stat(os.path.dirname(path))
+    except OSError:
+        return  # told when the temporary file is made
+    if (folder.st_mode & stat.S_ISVTX and uid not in (0, st.st_uid, folder.st_uid)):
+        raise _Refused(f"cannot replace {path}: it belongs to another user (uid {st.st_uid}) "
+                       "in a sticky folder; remove it, or give another path")
 
 
 def _open(place: _Place, target: ReportTarget) -> TextIO:

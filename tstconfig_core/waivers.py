@@ -9,12 +9,19 @@ before Python 3.11), an array of ``[[waiver]]`` tables::
     owner = "ops-team"          # optional
     expires = 2027-03-31        # optional; a TOML date, or "2027-03-31"
 
-``id`` is a check's stable id, or a glob over ids (``*`` ``?`` ``[...]``); an
-exact id wins over a glob, else the first glob in the file. A waiver applies
-through its ``expires`` day (the local date), then no longer does, and the run
-says so. It accepts failures only: a waived failure is reported as waived
-(skipped) with its reason and does not fail the run; a check that passes
-stays passed.
+    [[waiver]]
+    pattern = "legacy.tstconfig::*"   # a glob over ids, instead of one id
+    reason = "legacy hosts are being retired"
+
+``id`` is one check's stable id, compared exactly: ids hold ``[``, ``*`` and
+``?`` of their own (``[Session]``, ``assert_eq https://*``), so an id copied
+from ``--list-ids`` must never be read as a pattern that waives other checks.
+``pattern`` is a glob (``*`` ``?`` ``[...]``; ``[[]`` for a literal ``[``).
+An exact id wins over a pattern, else the first pattern in the file. A waiver
+applies through its ``expires`` day (the local date), then no longer does, and
+the run says so. It accepts failures only: a waived failure is reported as
+waived (skipped) with its reason and does not fail the run; a check that
+passes stays passed.
 """
 from __future__ import annotations
 
@@ -26,9 +33,10 @@ from typing import NamedTuple
 
 from tstconfig_core.model import FAILED, WAIVED, AssertionResult, WarningEvent
 
-_FIELDS = {"id", "reason", "owner", "expires"}
+_FIELDS = {"id", "pattern", "reason", "owner", "expires"}
 _TABLE = re.compile(r"^[ \t]*\[\[[ \t]*waiver[ \t]*\]\]", re.MULTILINE)
-_GLOB = re.compile(r"[*?\[]")
+#: Most bytes a waivers file may have (a FIFO or /dev/zero must not fill memory).
+MAX_SIZE = 16 * 1024 * 1024
 
 
 class WaiverError(Exception):
@@ -36,11 +44,16 @@ class WaiverError(Exception):
 
 
 class Waiver(NamedTuple):
-    id: str
+    id: str           # an id, or a glob when ``glob``
+    glob: bool
     reason: str
     owner: str | None
     expires: datetime.date | None
-    line: int  # of its [[waiver]] header, for messages
+    line: int | None  # of its [[waiver]] header, for messages (None: not known)
+
+    @property
+    def shown(self) -> str:
+        return f"{'pattern' if self.glob else 'id'} {self.id!r}"
 
     @property
     def text(self) -> str:
@@ -66,21 +79,32 @@ def _date(value: object, where: str) -> datetime.date | None:
     raise WaiverError(f"{where}: expires must be a date like 2027-03-31, not {value!r}")
 
 
-def _entry(raw: object, where: str, line: int) -> Waiver:
+def _text(raw: dict, key: str, where: str) -> str:
+    if not isinstance(raw.get(key), str) or not raw[key].strip():
+        raise WaiverError(f"{where}: {key} must be a text, not {raw.get(key)!r}")
+    return raw[key]
+
+
+def _entry(raw: object, where: str, line: int | None) -> Waiver:
     if not isinstance(raw, dict):
         raise WaiverError(f"{where}: a waiver is a [[waiver]] table")
     unknown = sorted(set(raw) - _FIELDS)
     if unknown:
         raise WaiverError(f"{where}: unknown key(s) {', '.join(unknown)}; a waiver has "
                           f"{', '.join(sorted(_FIELDS))}")
-    for key in ("id", "reason"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise WaiverError(f"{where}: a waiver needs {key} = \"...\" (a text)")
+    if ("id" in raw) == ("pattern" in raw):
+        raise WaiverError(f"{where}: a waiver needs id = \"...\" (one check's id) or "
+                          "pattern = \"...\" (a glob over ids), not both")
+    glob = "pattern" in raw
+    match = _text(raw, "pattern" if glob else "id", where)
+    if "reason" not in raw:
+        raise WaiverError(f"{where}: a waiver needs reason = \"...\": why the failure is "
+                          "accepted")
     owner = raw.get("owner")
-    if owner is not None and not isinstance(owner, str):
-        raise WaiverError(f"{where}: owner must be a text")
-    return Waiver(raw["id"], raw["reason"].strip(), owner, _date(raw.get("expires"), where),
-                  line)
+    if owner is not None:
+        owner = _text(raw, "owner", where)
+    return Waiver(match, glob, _text(raw, "reason", where).strip(), owner,
+                  _date(raw.get("expires"), where), line)
 
 
 def load(path: str) -> Waivers:
@@ -89,12 +113,15 @@ def load(path: str) -> Waivers:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    from tstconfig_core.limits import TooLarge, read_bounded, shown_size
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = read_bounded(path, MAX_SIZE)
     except OSError as exc:
         raise WaiverError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    text = data.decode("utf-8", errors="replace")
+    except TooLarge:
+        raise WaiverError(f"{path}: larger than {shown_size(MAX_SIZE)}; is it a waivers "
+                          "file?") from None
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -106,12 +133,25 @@ def load(path: str) -> Waivers:
     entries = doc.get("waiver", [])
     if not isinstance(entries, list):
         raise WaiverError(f"{path}: 'waiver' must be an array of tables: write [[waiver]]")
-    lines = [text.count("\n", 0, m.start()) + 1 for m in _TABLE.finditer(text)]
+    lines = _header_lines(text)
+    if len(lines) != len(entries):  # (an inline array, or "[[waiver]]" inside a string)
+        lines = [None] * len(entries)
     waivers = []
-    for number, raw in enumerate(entries):
-        line = lines[number] if number < len(lines) else 1
-        waivers.append(_entry(raw, f"{path}:{line}", line))
+    for number, (raw, line) in enumerate(zip(entries, lines), start=1):
+        where = f"{path}:{line}" if line is not None else f"{path}: waiver {number}"
+        waivers.append(_entry(raw, where, line))
     return Waivers(path, waivers)
+
+
+def _header_lines(text: str) -> list[int | None]:
+    """The line of each ``[[waiver]]`` header, in one pass over the text."""
+    found: list[int | None] = []
+    line, counted = 1, 0
+    for match in _TABLE.finditer(text):
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        found.append(line)
+    return found
 
 
 class Waivers:
@@ -122,50 +162,51 @@ class Waivers:
         self.path = path
         self.today = today or datetime.date.today()
         self._all = list(waivers)
-        self._exact: dict[str, Waiver] = {}
-        self._globs: list[Waiver] = []
-        for waiver in self._all:
-            if _GLOB.search(waiver.id):
-                self._globs.append(waiver)
+        self._exact: dict[str, int] = {}  # id -> index of its first waiver
+        self._globs: list[int] = []
+        for index, waiver in enumerate(self._all):
+            if waiver.glob:
+                self._globs.append(index)
             else:
-                self._exact.setdefault(waiver.id, waiver)
-        self._used: set[int] = set()  # lines of the waivers that matched a check
+                self._exact.setdefault(waiver.id, index)
+        self._used: set[int] = set()  # the waivers that matched a check
 
-    def _match(self, check_id: str) -> Waiver | None:
+    def _match(self, check_id: str) -> int | None:
         found = self._exact.get(check_id)
         if found is not None:
             return found
-        return next((w for w in self._globs if fnmatchcase(check_id, w.id)), None)
+        return next((i for i in self._globs if fnmatchcase(check_id, self._all[i].id)), None)
 
     def expired(self, waiver: Waiver) -> bool:
         return waiver.expires is not None and waiver.expires < self.today
 
     def apply(self, result: AssertionResult) -> AssertionResult:
         """The result, waived when a waiver in force accepts its failure."""
-        waiver = self._match(result.id)
-        if waiver is None:
+        index = self._match(result.id)
+        if index is None:
             return result
-        self._used.add(waiver.line)
+        self._used.add(index)
+        waiver = self._all[index]
         if result.outcome != FAILED:
             return result
         if self.expired(waiver):
             assert waiver.expires is not None
-            return result._replace(message=f"{result.message} (the waiver at {self.path}:"
-                                           f"{waiver.line} expired on "
+            return result._replace(message=f"{result.message} (its waiver, {waiver.shown} in "
+                                           f"{self.path}, expired on "
                                            f"{waiver.expires.isoformat()})")
         return result._replace(outcome=WAIVED, waiver=waiver.text)
 
     def warnings(self) -> list[WarningEvent]:
         """Waivers that expired, and waivers that matched no check of the run."""
         found = []
-        for waiver in self._all:
+        for index, waiver in enumerate(self._all):
             if self.expired(waiver):
                 assert waiver.expires is not None
                 found.append(WarningEvent(self.path, waiver.line, (
-                    f"the waiver of {waiver.id!r} expired on {waiver.expires.isoformat()} and "
-                    "no longer applies; renew or remove it")))
-            elif waiver.line not in self._used:
+                    f"the waiver of {waiver.shown} expired on {waiver.expires.isoformat()} "
+                    "and no longer applies; renew or remove it")))
+            elif index not in self._used:
                 found.append(WarningEvent(self.path, waiver.line, (
-                    f"the waiver of {waiver.id!r} matches no check of this run; is the id "
-                    "right? (tstconfig --list-ids FILE lists them)")))
+                    f"the waiver of {waiver.shown} matches no check of this run; is it "
+                    "right? (tstconfig --list-ids FILE lists the ids)")))
         return found

@@ -8,6 +8,7 @@ report streams, and nothing follows it.
 from __future__ import annotations
 
 import json
+import re
 
 from tstconfig_core.api import Reporter
 from tstconfig_core.render import printable
@@ -16,15 +17,28 @@ from tstconfig_core.model import (NOT_RUN, PASSED, WAIVED, AssertionResult, Erro
 
 
 def _description(text: str) -> str:
-    """A test point description: one line, control characters, ``#`` and ``\\`` escaped."""
+    """A test point description: one line, control characters escaped, ``\\`` doubled,
+    and no ``#``: TAP 14 escapes it as ``\\#``, but tap.py ignores the escape and reads
+    the rest as a directive (``# TODO`` in a failing check's arguments made it an
+    expected failure), so ``#`` is shown as the full-width ``＃`` (U+FF03)."""
     one_line = printable(" ".join(text.split()))
-    return one_line.replace("\\", "\\\\").replace("#", "\\#")
+    return one_line.replace("\\", "\\\\").replace("#", "\uff03")
+
+
+# What JSON leaves as it is but YAML cannot hold in a double-quoted scalar (DEL, the
+# C1 controls, NEL and the Unicode line breaks it would fold, non-characters).
+_NOT_YAML = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+
+
+def _scalar(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _yaml(fields: dict[str, object]) -> str:
     """A YAML diagnostic block; every scalar is JSON, which YAML reads as is."""
     lines = ["  ---"]
-    lines += [f"  {key}: {json.dumps(value, ensure_ascii=False)}" for key, value in fields.items()]
+    lines += [f"  {key}: {_scalar(value)}" for key, value in fields.items()]
     lines.append("  ...")
     return "\n".join(lines) + "\n"
 

@@ -6,6 +6,7 @@ import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 
 from tstconfig_core.api import PluginError, Source, SourceData, SourceRequest
 from tstconfig_core.definition import decode, split_lines
@@ -71,9 +72,12 @@ class CommandSource(Source):
     label = "Command"
     runs_programs = True
 
-    def read(self, request: SourceRequest) -> SourceData:
-        if not request.args:
+    def validate(self, args: Sequence[str]) -> None:
+        if not args or not args[0]:
             raise PluginError("command needs a program to run")
+
+    def read(self, request: SourceRequest) -> SourceData:
+        self.validate(request.args)
         _become_subreaper()
         proc = self._start(list(request.args))
         try:

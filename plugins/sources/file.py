@@ -1,6 +1,8 @@
 """The ``file`` source: ``file PATH`` reads a file as UTF-8 text."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tstconfig_core.api import (PluginError, Source, SourceData, SourceRequest, TooLarge,
                                 read_bounded)
 from tstconfig_core.definition import decode, split_lines
@@ -33,8 +35,10 @@ class FileSource(Source):
     summary = "read a file: file PATH"
     label = "File"
 
-    def read(self, request: SourceRequest) -> SourceData:
-        path = " ".join(request.args)
-        if not path:
+    def validate(self, args: Sequence[str]) -> None:
+        if not " ".join(args):
             raise PluginError("file needs a path")
-        return SourceData(read_text_file(path, request.max_size))
+
+    def read(self, request: SourceRequest) -> SourceData:
+        self.validate(request.args)
+        return SourceData(read_text_file(" ".join(request.args), request.max_size))

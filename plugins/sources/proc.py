@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Sequence
 from collections.abc import Mapping
 
 from tstconfig_core.api import PluginError, Source, SourceData, SourceRequest
@@ -42,8 +43,10 @@ def _defaults(path: str) -> Mapping[str, object]:
     return {}
 
 
-def resolve(root: str, path: str) -> tuple[str, str]:
-    """(the path under the root, normalized; the full path). PluginError if it escapes."""
+def relative_path(path: str) -> str:
+    """The path under the /proc root, as written; PluginError if it names a way out."""
+    if not path:
+        raise PluginError("proc needs a path, like 'meminfo' or 'net/listening'")
     if path.startswith(DEFAULT_ROOT + "/"):
         path = path[len(DEFAULT_ROOT) + 1:]
     elif path.startswith("/"):
@@ -51,7 +54,12 @@ def resolve(root: str, path: str) -> tuple[str, str]:
                           f"'sys/kernel/ostype', not {path!r}")
     if ".." in path.split("/"):
         raise PluginError(f"proc path {path!r} leaves the /proc root ('..' is not allowed)")
-    relative = os.path.normpath(path)
+    return path
+
+
+def resolve(root: str, path: str) -> tuple[str, str]:
+    """(the path under the root, normalized; the full path). PluginError if it escapes."""
+    relative = os.path.normpath(relative_path(path))
     full = os.path.join(root, relative)
     real_root = os.path.realpath(root)
     real = os.path.realpath(full)
@@ -71,10 +79,12 @@ class ProcSource(Source):
     summary = "read /proc: proc meminfo, proc net/tcp, proc net/listening"
     label = "Proc"
 
+    def validate(self, args: Sequence[str]) -> None:
+        relative_path(" ".join(args))
+
     def read(self, request: SourceRequest) -> SourceData:
+        self.validate(request.args)
         path = " ".join(request.args)
-        if not path:
-            raise PluginError("proc needs a path, like 'meminfo' or 'net/listening'")
         root = str(request.settings.get("proc_root") or DEFAULT_ROOT)
         if not os.path.isdir(root):
             raise PluginError(f"the /proc root {root!r} is not a directory")

@@ -477,3 +477,27 @@ def test_permission_denied_as_a_user(public, target, words):
         secret.chmod(0o755)
     assert_refused(result, marker, words)
     assert (locked / "r.json").read_text() == "keep\n"
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root to give a file to another user")
+def test_a_file_of_another_user_in_a_sticky_folder_is_refused_before_the_run(public):
+    """os.replace would fail there at the end, after every check had run (hostile review)."""
+    marker = public / "ran"
+    (public / "m.tstconfig").write_text(f"command touch {marker}\nexit_status\nassert_eq 0\n")
+    (public / "m.tstconfig").chmod(0o644)
+    public.chmod(0o1777)
+    (public / "r.json").write_text("root's\n")
+    (public / "r.json").chmod(0o666)
+    result = run("-r", "json:r.json", "m.tstconfig", cwd=public, prefix=AS_USER)
+    assert_refused(result, marker, "belongs to another user", "sticky folder")
+    assert (public / "r.json").read_text() == "root's\n"
+
+
+def test_a_report_over_the_waivers_file_is_refused(marked, tmp_path):
+    definition, marker = marked
+    waivers = tmp_path / "w.toml"
+    waivers.write_text('[[waiver]]\nid = "x"\nreason = "r"\n')
+    result = run("--waivers", str(waivers), "-r", f"json:{waivers}", str(definition),
+                 cwd=tmp_path)
+    assert_refused(result, marker, "is an input of this run")
+    assert waivers.read_text().startswith("[[waiver]]")

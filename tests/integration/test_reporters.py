@@ -139,7 +139,7 @@ def test_readable_names(workdir, tmp_path):
     assert 'name="section_size assert_eq 6"' in xml
     assert 'classname="cases/reporting.tstconfig [file data/odd.txt]"' in xml
     tap = (tmp_path / "r.tap").read_text(encoding="utf-8")
-    assert "ok 10 - cases/reporting.tstconfig::file data/odd.txt::hash assert_starts_with a\\#\n" \
+    assert "ok 10 - cases/reporting.tstconfig::file data/odd.txt::hash assert_starts_with a\uff03\n" \
         in tap
     assert "not ok 14 - error at cases/reporting.tstconfig:27: unknown directive" in tap
 

@@ -45,7 +45,7 @@ def test_ids_do_not_change_when_a_line_is_inserted(tmp_path):
         "d.tstconfig::file sshd_config::PermitRootLogin assert_eq no",
         "d.tstconfig::file sshd_config::PasswordAuthentication assert_eq no",
         "d.tstconfig::file sshd_config::Port assert_eq 22",
-        "d.tstconfig::file sshd_config::Port assert_eq 22 #2",
+        "d.tstconfig::file sshd_config::Port assert_eq 22 (2)",
     ]
     assert set(ids_before) <= set(ids_after)  # every old check kept its id
     # ... while the line, kept in the report, moved

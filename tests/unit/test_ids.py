@@ -33,7 +33,17 @@ def test_identical_checks_are_numbered_and_no_id_is_given_twice():
     ids = FileIds("f.tstconfig")
     assert ids.make("file /x", "a assert_eq 1") == ("f.tstconfig::file /x::a assert_eq 1",
                                                    "a assert_eq 1")
-    assert ids.make("file /x", "a assert_eq 1")[1] == "a assert_eq 1 #2"
-    # a check whose own arguments end in "#3" must not take the id of the third copy
-    assert ids.make("file /x", "a assert_eq 1 #3")[1] == "a assert_eq 1 #3"
-    assert ids.make("file /x", "a assert_eq 1")[1] == "a assert_eq 1 #4"
+    assert ids.make("file /x", "a assert_eq 1")[1] == "a assert_eq 1 (2)"
+    # a check whose own arguments end in "(3)" must not take the id of the third copy
+    assert ids.make("file /x", "a assert_eq 1 (3)")[1] == "a assert_eq 1 (3)"
+    assert ids.make("file /x", "a assert_eq 1")[1] == "a assert_eq 1 (4)"
+
+
+def test_ids_are_plain_text_as_every_report_shows_them():
+    ids = FileIds("f\x1b.tstconfig")
+    assert ids.make("file /x", 'a assert_eq "x\ty  z"') == (
+        'f\\x1b.tstconfig::file /x::a assert_eq "x\\ty z"', 'a assert_eq "x\\ty z"')
+    # what JUnit and TAP would show alike is one id: the second gets a suffix
+    assert ids.make("file /x", 'a assert_eq "x\ty z"')[1] == 'a assert_eq "x\\ty z" (2)'
+    assert ids.make("file /x", "a  assert_eq\u00a0b")[1] == "a assert_eq b"
+    assert block_part("command", ["echo", "\x1b[2J"], None) == "command echo \\x1b[2J"
