@@ -30,8 +30,8 @@ Examples:
 
 \b
 Exit status: 0 all assertions passed (or waived); 1 assertions failed; 2 errors, bad
-usage, or a report that could not be written; 130 or 143 when stopped by SIGINT
-(Ctrl-C) or SIGTERM (reports are still written).
+usage, or a report that could not be written; 130, 143 or 129 when stopped by
+SIGINT (Ctrl-C), SIGTERM or SIGHUP (reports are still written).
 \b
 Shell completion (bash; zsh and fish alike, see docs/reporters.md):
   eval "$(_TSTCONFIG_COMPLETE=bash_source tstconfig)"

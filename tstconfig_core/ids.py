@@ -84,6 +84,11 @@ class FileIds:
         self._count: dict[str, int] = {}  # base id -> checks that had it
         self._used: set[str] = set()
 
+    @property
+    def count(self) -> int:
+        """How many ids were made: the file's assertions so far."""
+        return len(self._used)
+
     def make(self, block: str, check: str) -> tuple[str, str]:
         """(id, name): the full id, and its CHECK part (made plain) with any ``(N)``
         suffix. ``block`` is plain already (see block_part)."""

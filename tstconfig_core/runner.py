@@ -133,6 +133,8 @@ class FileRun:
             plan = self._plan(lines, number) if self._is_source(item.keyword) else None
             self._run_one(item, plan)
         self._finish_block()
+        if self._ids.count == 0 and self.on_block is None:
+            self.emit(WarningEvent(name, None, "no assertion in this file: it checks nothing"))
         self.emit(FileFinished(name, time.time() - started))
 
     def _syntax_problem(self, problem: SyntaxProblem, line: str, lines: Sequence[str],

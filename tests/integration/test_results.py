@@ -211,3 +211,9 @@ def test_inspect_and_check_escape_what_they_print(tmp_path):
         assert "\x1b" not in result.stdout + result.stderr, mode
         assert "unknown directive 'nosuch\\x1b[2J'" in result.stdout + result.stderr, mode
     assert "\\x1b[31mred\\tx" in tstconfig("--inspect", "d.tstconfig", cwd=tmp_path).stdout
+
+
+def test_a_file_without_assertions_says_it_checks_nothing(tmp_path):
+    doc = run_json(tmp_path, "# all commented out\n# command echo a 1\n")
+    assert doc["warnings"] == [{"file": "d.tstconfig", "line": None,
+                                "message": "no assertion in this file: it checks nothing"}]
