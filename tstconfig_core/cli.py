@@ -29,6 +29,13 @@ Examples:
   tstconfig --list-plugins                 the plugins installed, and their state
 
 \b
+Reports: every assertion has a stable id, FILE::BLOCK::CHECK, made of what it
+checks (not its line), so CI history survives edits; 'name TEXT' in a definition
+names a block, or the next assertion. An assertion whose source, value or check
+cannot be had is reported not run (JUnit skipped, TAP SKIP), with an error.
+Details: docs/reporters.md.
+
+\b
 Exit status: 0 all assertions passed (or waived); 1 assertions failed; 2 errors, bad
 usage, or a report that could not be written; 130, 143 or 129 when stopped by
 SIGINT (Ctrl-C), SIGTERM or SIGHUP (reports are still written).
@@ -122,8 +129,8 @@ def _print_schema(kind: str) -> None:
                    "is set (FORCE_COLOR turns it on). Report files never have colour.")
 @click.option("--waivers", metavar="FILE", type=click.Path(dir_okay=False),
               help="Known failures to accept for a while: a TOML file of [[waiver]] entries "
-                   "(id or glob, reason, optional owner and expires). A waived failure is "
-                   "reported as skipped and does not fail the run.")
+                   "(id, or pattern: a glob over ids; reason; optional owner and expires). "
+                   "A waived failure is reported as skipped and does not fail the run.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds a command may run before it is killed.")
 @click.option("--max-size", metavar="SIZE", default="64M", show_default=True,

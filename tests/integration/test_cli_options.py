@@ -365,7 +365,8 @@ def test_modes_that_cannot_be_combined(args, tmp_path):
 def test_help_describes_the_new_options():
     out = tstconfig("--help").stdout
     for option in ("--quiet", "--verbose", "--exitfirst", "--color", "--waivers", "--check",
-                   "--list-ids", "--schema", "_TSTCONFIG_COMPLETE"):
+                   "--list-ids", "--schema", "_TSTCONFIG_COMPLETE", "FILE::BLOCK::CHECK",
+                   "'name TEXT'", "not run", "NO_COLOR"):
         assert option in out, option
 
 
