@@ -191,9 +191,9 @@ class Block:
     name: str | None = None  # the block's `name`: the BLOCK part of its checks' ids
     id_part: str | None = None  # that BLOCK part, made at the first assertion
     pending_name: Directive | None = None  # a `name` for the next assertion
-    checking: bool = False  # a selector or an assertion has run: `name` names the next assertion
-    #: A directive has needed the data (read_due) or the rows (parse_due): options that
-    #: act on them come too late from then on. (Known in --check too, which reads nothing.)
+    #: A selector or an assertion has needed the data (read_due) or the rows (parse_due):
+    #: options that act on them come too late from then on, and a `name` names the next
+    #: assertion, not the block. (Known in --check too, which reads nothing.)
     read_due: bool = False
     parse_due: bool = False
     property_lines: Sequence[str] = ()  # the block's `property` lines, for wanted()

@@ -581,7 +581,7 @@ class FileRun:
     def _section(self, d: Directive) -> None:
         block = self._need_block(d)
         name = " ".join(d.args)
-        block.section_name, block.checking = name, True  # (known even when parsing fails)
+        block.section_name = name  # (known even when parsing fails)
         block.read_due = block.parse_due = True
         self._ensure_parsed(d)
         if not d.args:
@@ -657,8 +657,7 @@ class FileRun:
         """A selector starts: what it selects is known now; its value once it succeeds.
         Until then (and for good, if it fails) there is no value to check."""
         block = self._need_block(d)
-        block.property, block.selector, block.checking = keys, selector, True
-        block.read_due = True
+        block.property, block.selector, block.read_due = keys, selector, True
         block.parse_due = block.parse_due or selector != "exit_status"
         block.value = None
         block.no_value = d  # until the value is had
@@ -695,7 +694,7 @@ class FileRun:
         if not text.strip():
             raise DirectiveError("name needs a text: the name of this block (before its first "
                                  "property, section or assertion) or of the next assertion")
-        if not block.checking:
+        if not block.read_due:
             if block.name is not None:
                 raise DirectiveError(f"this block is named already ({block.name!r}); a name "
                                      "for an assertion goes after its property")
@@ -719,7 +718,7 @@ class FileRun:
         block = self._need_block(d)
         if self.on_block is not None:
             return  # inspecting: nothing is asserted
-        block.checking = block.read_due = True
+        block.read_due = True
         named, block.pending_name = block.pending_name, None
         check = (" ".join(named.args) if named is not None else
                  check_part(block.section_name, block.selector, block.property, d.keyword,
