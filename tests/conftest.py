@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# tools/ (the fuzzer) is no package of tstconfig's: tests import it from the checkout.
+sys.path.insert(0, str(Path(__file__).parents[1] / "tools"))
 VERSION_LINE = re.compile(r"^(# )?tstconfig \S+$", re.MULTILINE)
 
 

@@ -1,53 +1,58 @@
 """``--check`` and ``--list-ids``: what a definition says, without touching the host.
 
-Both run the definitions with the engine in check mode (``FileRun.check_only``):
+Both run the definitions with the engine in check mode (``Context.check_only``):
 every directive is read and validated and every assertion gets its id, but no
-source is read, no command run and nothing checked. These observers print what
+source is read, no command run and nothing checked. These reporters print what
 that run finds.
 """
 from __future__ import annotations
 
 from typing import TextIO
 
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
-                                  RunFinished, WarningEvent)
-from tstconfig_core.render import located, printable
+from tstconfig_core.api import (AssertionResult, ErrorEvent, FileStarted, Reporter,
+                                RunFinished, WarningEvent, located, printable)
 
 
-class CheckPrinter:
+class ProblemLines(Reporter):
+    """Errors and warnings as ``ERROR: FILE:LINE: message`` lines (the tools' reports)."""
+
+    def on_error(self, error: ErrorEvent) -> None:
+        self.stream.write(located("ERROR:", error) + "\n")
+
+    def on_warning(self, warning: WarningEvent) -> None:
+        self.stream.write(located("WARN:", warning) + "\n")
+
+
+class CheckPrinter(ProblemLines):
     """``--check``: each error and warning where it is, then one line of counts."""
 
     def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.files = self.assertions = 0
 
-    def __call__(self, event: Event) -> None:
-        write = self.stream.write
-        if isinstance(event, AssertionResult):
-            self.assertions += 1
-        elif isinstance(event, FileStarted):
-            self.files += 1
-        elif isinstance(event, ErrorEvent):
-            write(located("ERROR:", event) + "\n")
-        elif isinstance(event, WarningEvent):
-            write(located("WARN:", event) + "\n")
-        elif isinstance(event, RunFinished):
-            s = event.summary
-            verdict = "OK" if not s.errors else "FAIL"
-            write(f"{verdict}: {self.files} definition file(s) checked, {self.assertions} "
-                  f"assertion(s), {s.errors} error(s), {s.warnings} warning(s); no source "
-                  "was read and no command run\n")
+    def on_result(self, result: AssertionResult) -> None:
+        self.assertions += 1
+
+    def on_file_started(self, event: FileStarted) -> None:
+        self.files += 1
+
+    def on_run_finished(self, event: RunFinished) -> None:
+        s = event.summary
+        verdict = "OK" if not s.errors else "FAIL"
+        self.stream.write(f"{verdict}: {self.files} definition file(s) checked, "
+                          f"{self.assertions} assertion(s), {s.errors} error(s), "
+                          f"{s.warnings} warning(s); no source was read and no command run\n")
 
 
-class IdLister:
-    """``--list-ids``: one id per line on standard output; problems on standard error."""
+class IdLister(Reporter):
+    """``--list-ids``: one id per line on standard output; errors on standard error."""
 
     def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out = out
+        super().__init__(out)
         self.err = err
 
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, AssertionResult):
-            self.out.write(f"{printable(event.id)}\n")
-        elif isinstance(event, ErrorEvent):
-            self.err.write(located("ERROR:", event) + "\n")
+    def on_result(self, result: AssertionResult) -> None:
+        self.stream.write(f"{printable(result.id)}\n")
+
+    def on_error(self, error: ErrorEvent) -> None:
+        self.err.write(located("ERROR:", error) + "\n")

@@ -10,7 +10,8 @@ import click
 from tstconfig_core import __version__
 
 if TYPE_CHECKING:
-    from tstconfig_core.loader import PluginRegistry
+    from tstconfig_core.engine.context import RunSettings
+    from tstconfig_core.loading.registry import PluginRegistry
     from tstconfig_core.targets import ReportTarget
     from tstconfig_core.waivers import Waivers
 
@@ -44,13 +45,11 @@ Shell completion (bash; zsh and fish alike, see docs/reporters.md):
   eval "$(_TSTCONFIG_COMPLETE=bash_source tstconfig)"
 """
 
-REPORTERS = "tstconfig.reporters"
-
-
 def _complete_reporter(ctx: click.Context, param: click.Parameter,
                        incomplete: str) -> list[str]:
     """Reporter names for the shell (``json``, and ``json:`` to go on with a path)."""
-    from tstconfig_core.loader import PluginRegistry
+    from tstconfig_core.loading.groups import REPORTERS
+    from tstconfig_core.loading.registry import PluginRegistry
     names = PluginRegistry().names(REPORTERS)
     return [choice for name in names for choice in (name, f"{name}:")
             if choice.startswith(incomplete)]
@@ -58,23 +57,14 @@ def _complete_reporter(ctx: click.Context, param: click.Parameter,
 
 def _reporter_classes(registry: PluginRegistry, specs: Sequence[str]) -> list[type]:
     """The class of each ``-r`` reporter, before any report path is touched."""
-    from tstconfig_core.api import Reporter
-    from tstconfig_core.loader import PluginError
+    from tstconfig_core.api import PluginError
+    from tstconfig_core.loading.groups import REPORTERS
     classes = []
     for spec in specs or ("text",):
-        name = spec.partition(":")[0]
-        if not registry.has(REPORTERS, name):
-            known = ", ".join(registry.names(REPORTERS))
-            raise click.BadParameter(f"unknown reporter {name!r}; known: {known}",
-                                     param_hint="--reporter")
         try:
-            cls = registry.load(REPORTERS, name)
+            classes.append(registry.instance(REPORTERS, spec.partition(":")[0]))
         except PluginError as exc:
             raise click.BadParameter(str(exc), param_hint="--reporter") from None
-        if not (isinstance(cls, type) and issubclass(cls, Reporter)):
-            raise click.BadParameter(f"reporter {name!r} is not a Reporter class",
-                                     param_hint="--reporter")
-        classes.append(cls)
     return classes
 
 
@@ -98,7 +88,7 @@ def _reporters(classes: list[type], targets: list[ReportTarget], color: str, ver
 
 
 def _definition_files(definitions: Sequence[str]) -> list[str]:
-    from tstconfig_core.app import expand
+    from tstconfig_core.run import expand
     return [item for item in expand(definitions) if isinstance(item, str)]
 
 
@@ -174,14 +164,14 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
          check_only: bool, list_ids: bool, inspect: bool, inspect_rows: int,
          schema: str | None, list_plugins: bool, disable_plugins: str, debug: bool) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
-    from tstconfig_core.loader import CORE_DISTRIBUTION, PluginRegistry, canonical
+    from tstconfig_core.loading.registry import CORE_DISTRIBUTION, PluginRegistry, canonical
     disabled = [d for d in disable_plugins.split(",") if d.strip()]
     if any(canonical(d.strip()) == CORE_DISTRIBUTION for d in disabled):
         click.echo(f"Warning: the built-in plugins ({CORE_DISTRIBUTION}) cannot be disabled; "
                    "ignoring that name.", err=True)
     registry = PluginRegistry(disabled)
     if list_plugins:
-        from tstconfig_core.listing import render
+        from tstconfig_core.loading.listing import render
         click.echo(render(registry), nl=False)
         ctx.exit(0)
     if schema:
@@ -200,30 +190,27 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
     if modes and reporters:
         raise click.UsageError(f"{modes[0]} prints to standard output; it takes no --reporter")
-    from tstconfig_core.app import Run
+    from tstconfig_core.engine.context import RunSettings
     from tstconfig_core.limits import parse_size
+    from tstconfig_core.run import Run
     try:
         size = parse_size(max_size)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-size") from None
-    settings: dict[str, object] = {"max_size": size, "no_commands": no_commands}
-    if proc_root:
-        settings["proc_root"] = proc_root
+    settings = RunSettings(timeout=timeout, max_size=size, no_commands=no_commands,
+                           proc_root=proc_root)
     if inspect:
         from tstconfig_core.inspect import InspectPrinter
         printer = InspectPrinter(sys.stdout, inspect_rows)
-        run = Run([printer], timeout, debug, registry, settings, on_block=printer.block)
+        run = Run([printer], registry, settings, debug=debug, block_observers=[printer.block])
         ctx.exit(2 if run.execute(definitions) == 2 else 0)
     if check_only or list_ids:
         from tstconfig_core.checking import CheckPrinter, IdLister
-        observer = (CheckPrinter(sys.stdout) if check_only
-                    else IdLister(sys.stdout, sys.stderr))
-        run = Run([], timeout, debug, registry, settings, check_only=True,
-                  observers=[observer])
+        shows = CheckPrinter(sys.stdout) if check_only else IdLister(sys.stdout, sys.stderr)
+        run = Run([shows], registry, settings, debug=debug, check_only=True)
         ctx.exit(2 if run.execute(definitions) == 2 else 0)
-    ctx.exit(_run(registry, definitions, reporters, settings, timeout=timeout, debug=debug,
-                  waivers=accepted, exitfirst=exitfirst, color=color,
-                  verbosity=-1 if quiet else int(verbose)))
+    ctx.exit(_run(registry, definitions, reporters, settings, debug=debug, waivers=accepted,
+                  exitfirst=exitfirst, color=color, verbosity=-1 if quiet else int(verbose)))
 
 
 def _waivers(path: str | None) -> Waivers | None:
@@ -237,10 +224,11 @@ def _waivers(path: str | None) -> Waivers | None:
 
 
 def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
-         settings: dict[str, object], *, timeout: float, debug: bool,
-         waivers: Waivers | None, exitfirst: bool, color: str, verbosity: int) -> int:
+         settings: RunSettings, *, debug: bool, waivers: Waivers | None, exitfirst: bool,
+         color: str, verbosity: int) -> int:
     """A run with its reports: everything a person can get wrong is refused before it."""
-    from tstconfig_core.app import Run, Stopped, signals_deferred, stop_signals
+    from tstconfig_core.run import Run
+    from tstconfig_core.signals import Stopped, signals_deferred, stop_signals
     from tstconfig_core.targets import discard_all, finish, plan_targets
     from tstconfig_core.terminal import Progress
     classes = _reporter_classes(registry, specs)
@@ -256,8 +244,8 @@ def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[s
     if verbosity >= 0 and Progress.wanted(sys.stderr):
         progress = Progress(sys.stderr, len(files))
     try:
-        run = Run(_reporters(classes, targets, color, verbosity, progress), timeout, debug,
-                  registry, settings, waivers=waivers, exitfirst=exitfirst,
+        run = Run(_reporters(classes, targets, color, verbosity, progress), registry, settings,
+                  debug=debug, waivers=waivers, exitfirst=exitfirst,
                   observers=[progress] if progress is not None else [])
         status = run.execute(definitions)
         with signals_deferred():  # the run is over: its reports are finished, not lost

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from tstconfig_core.tokens import UnterminatedQuote, tokenize
@@ -89,3 +89,42 @@ def parse_definition(text: str, name: str) -> Iterator[Directive | SyntaxProblem
         item = parse_line(line, number, name)
         if item is not None:
             yield item
+
+
+class BlockText(NamedTuple):
+    """A source directive and what follows it up to the next source: one block's text.
+
+    The items before a file's first source come as a BlockText without a source.
+    """
+
+    source: Directive | None
+    items: list[Directive | SyntaxProblem]
+    #: The source's own line could not be read (an unterminated quote): the block
+    #: still starts there, so the lines after it are never the previous block's.
+    problem: str | None = None
+
+
+def blocks(text: str, name: str, is_source: Callable[[str], bool],
+           keep: Callable[[str], bool] = lambda keyword: True) -> Iterator[BlockText]:
+    """The blocks of a definition, each read once into its directives.
+
+    ``keep`` is asked, once a block has been handed over, whether a line with that
+    keyword is worth reading at all (past the error cap only what ids are made of is).
+    """
+    current = BlockText(None, [])
+    for number, line in enumerate(definition_lines(text), start=1):
+        keyword = keyword_of(line)
+        if keyword is None or not keep(keyword):
+            continue
+        item = parse_line(line, number, name)
+        if item is None:
+            continue
+        if is_source(keyword):
+            yield current
+            if isinstance(item, SyntaxProblem):
+                current = BlockText(Directive(name, number, keyword, ()), [], item.message)
+            else:
+                current = BlockText(item, [])
+        else:
+            current.items.append(item)
+    yield current

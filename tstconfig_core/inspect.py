@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import TextIO
 
-from tstconfig_core.api import Row
-from tstconfig_core.block import Block, candidate_lines
-from tstconfig_core.model import ErrorEvent, Event, FileStarted, RunFinished, WarningEvent
+from tstconfig_core.api import FileStarted, Row, RunFinished, printable
+from tstconfig_core.checking import ProblemLines
+from tstconfig_core.engine.block import Block
+from tstconfig_core.engine.parsing import candidate_lines
 from tstconfig_core.options import ParseOptions
-from tstconfig_core.render import located, printable
 
 RULER_LINES = 3
 
@@ -34,7 +34,7 @@ def settings(block: Block) -> list[str]:
     """The options that differ from the defaults, each with where it came from."""
     used = block.parsed.options if block.parsed and block.parsed.options else block.options
     defaults = ParseOptions()
-    lines = [f"parse_mode {block.parser_name}" + _origin("parse_mode", block)]
+    lines = [f"parse_mode {block.parse_mode}" + _origin("parse_mode", block)]
     for f in fields(ParseOptions):
         if f.name in ("parse_mode", "extra"):
             continue
@@ -43,7 +43,7 @@ def settings(block: Block) -> list[str]:
             continue
         origin = _origin(f.name, block)
         if not origin and value != getattr(block.options, f.name):
-            origin = f"  (found by parse_mode {block.parser_name})"
+            origin = f"  (found by parse_mode {block.parse_mode})"
         lines.append(f"{f.name} {_shown(value)}" + origin)
     lines += [f"{k} {_shown(v)}" for k, v in sorted(used.extra.items()) if not k.startswith("_")]
     if block.duplicates_policy != "append":
@@ -98,9 +98,9 @@ def table(rows: Sequence[Row], names: Sequence[str], columns: tuple[int, ...] | 
 def render(block: Block, limit: int) -> str:
     out = [printable(f"Block at {block.directive.file}:{block.directive.line}: "
                      f"{block.directive.keyword} {block.source_ref.target}")]
+    parsed = block.parse_all()
     out += ["  " + printable(line) for line in settings(block)]
-    parsed = block.parsed
-    if parsed is None or block.data is None:
+    if parsed is None:
         out.append("  (no rows: the block has an error)")
         return "\n".join(out) + "\n"
     if block.sensitive:
@@ -109,7 +109,7 @@ def render(block: Block, limit: int) -> str:
         return "\n".join(out) + "\n"
     options = parsed.options or block.options
     if options.positions:
-        first = candidate_lines(block.data.lines, options)[:RULER_LINES]
+        first = candidate_lines(block.head, options)[:RULER_LINES]
         out += ["", "  Cuts (positions):"] + ["    " + printable(ln)
                                               for ln in ruler(first, options.positions)]
     groups = [("Top level", parsed.rows)] + [(f"Section {name!r}", rows)
@@ -126,25 +126,21 @@ def render(block: Block, limit: int) -> str:
     return "\n".join(out) + "\n"
 
 
-class InspectPrinter:
-    """Prints blocks as they end, and the errors and warnings of the run."""
+class InspectPrinter(ProblemLines):
+    """Prints each block as it ends (parsed whole), and the run's errors and warnings;
+    assertion results are not shown."""
 
     def __init__(self, stream: TextIO, limit: int) -> None:
-        self.stream = stream
+        super().__init__(stream)
         self.limit = limit
 
     def block(self, block: Block) -> None:
         self.stream.write("\n" + render(block, self.limit))
 
-    def handle(self, event: Event) -> None:
-        write = self.stream.write
-        if isinstance(event, FileStarted):
-            write(f"Definition file: {printable(event.path)}\n")
-        elif isinstance(event, ErrorEvent):
-            write(located("ERROR:", event) + "\n")
-        elif isinstance(event, WarningEvent):
-            write(located("WARN:", event) + "\n")
-        elif isinstance(event, RunFinished):
-            s = event.summary
-            write(f"\nInspected; no assertion was run. Errors: {s.errors}\n")
+    def on_file_started(self, event: FileStarted) -> None:
+        self.stream.write(f"Definition file: {printable(event.path)}\n")
+
+    def on_run_finished(self, event: RunFinished) -> None:
+        self.stream.write(f"\nInspected: each block's rows are shown, not its assertions' "
+                          f"results. Errors: {event.summary.errors}\n")
         self.stream.flush()

@@ -58,26 +58,34 @@ def _expired(_signum: int, _frame: object) -> None:
     raise TimeLimitExceeded()
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+class time_limit:  # noqa: N801 (used as a function: ``with time_limit(5):``)
     """Raise TimeLimitExceeded in this block of code after ``seconds``.
 
     Uses SIGALRM, so it bounds only the main thread (elsewhere it does nothing).
     The handler is installed once; each limit only sets the timer, and an outer
-    limit's remaining time is restored afterwards.
+    limit's remaining time is restored afterwards. A class, not a generator: one
+    is entered per assertion.
     """
-    global _alarm_ready
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    if not _alarm_ready:
-        signal.signal(signal.SIGALRM, _expired)
-        _alarm_ready = True
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, outer)
+
+    __slots__ = ("seconds", "_outer")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._outer: float | None = None
+
+    def __enter__(self) -> None:
+        global _alarm_ready
+        if self.seconds <= 0 or threading.current_thread() is not threading.main_thread():
+            return
+        if not _alarm_ready:
+            signal.signal(signal.SIGALRM, _expired)
+            _alarm_ready = True
+        self._outer, _ = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._outer is not None:
+            signal.setitimer(signal.ITIMER_REAL, self._outer)
+            self._outer = None
 
 
 @contextlib.contextmanager

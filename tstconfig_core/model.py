@@ -3,7 +3,8 @@
 RunStarted, then per definition file FileStarted, any number of
 AssertionResult / ErrorEvent / WarningEvent, FileFinished; last RunFinished.
 Events are immutable records (NamedTuples: cheap to define, which start-up
-time notices; compare them by type and fields, not by ``==`` alone).
+time notices), compared by kind and value: ``ErrorEvent(f, 1, m) !=
+WarningEvent(f, 1, m)``.
 """
 from __future__ import annotations
 
@@ -164,3 +165,23 @@ class RunFinished(NamedTuple):
 
 Event = (RunStarted | FileStarted | AssertionResult | ErrorEvent | WarningEvent
          | FileFinished | RunFinished)
+
+
+def _same(self: tuple, other: object) -> bool:
+    return type(self) is type(other) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+
+def _different(self: tuple, other: object) -> bool:
+    return not _same(self, other)
+
+
+def _hash(self: tuple) -> int:
+    return hash((type(self).__name__, *self))
+
+
+# Events are compared by kind and value: an error is never equal to a warning that has
+# the same fields (as two NamedTuples of equal fields would be).
+for _kind in (SourceRef, RunStarted, FileStarted, AssertionResult, ErrorEvent, WarningEvent,
+              FileFinished, RunFinished):
+    _kind.__eq__, _kind.__ne__, _kind.__hash__ = _same, _different, _hash  # type: ignore
+

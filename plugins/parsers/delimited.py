@@ -5,8 +5,8 @@ import csv
 from collections.abc import Sequence
 from dataclasses import replace
 
-from tstconfig_core.api import LineParser, ParseOptions, PluginError, Prepared, Row
-from tstconfig_core.options import OptionError, bool_option
+from tstconfig_core.api import (LineParser, OptionError, ParseOptions, PluginError, Prepared,
+                                Row, bool_option, unescape_java)
 
 _SNIFF = "sniff"
 
@@ -20,7 +20,6 @@ def _dialect_name(args: Sequence[str]) -> str:
 
 
 def _delimiter(args: Sequence[str]) -> str:
-    from tstconfig_core.tokens import unescape_java
     text = unescape_java(" ".join(args)) if args != ("",) else ""
     if len(text) != 1:
         raise OptionError(f"a delimiter is one character, not {text!r}")
@@ -55,15 +54,22 @@ class CsvParser(LineParser):
             dialect = name
         if "csv_delimiter" in extra:
             fmt["delimiter"] = extra["csv_delimiter"]
-        options = replace(options, extra={**extra, "_csv": (dialect, fmt)})
+
+        def row_of(line: str) -> Row:
+            return _record(line, dialect, fmt)
+
         if extra.get("csv_header") and lines:
-            names = tuple(self.parse_line(lines[0], options))
-            return Prepared(options=options, column_names=names, header_lines=1)
-        return Prepared(options=options)
+            return Prepared(options=options, column_names=tuple(row_of(lines[0])),
+                            header_lines=1, row_of=row_of)
+        return Prepared(options=options, row_of=row_of)
 
     def parse_line(self, line: str, options: ParseOptions) -> Row:
-        dialect, fmt = options.extra.get("_csv", ("excel", {}))
-        try:
-            return next(csv.reader([line], dialect, **fmt), [])
-        except csv.Error as exc:
-            raise PluginError(f"bad CSV record {line[:60]!r}: {exc}") from None
+        """One record in the ``excel`` dialect (a parse uses prepare's reader instead)."""
+        return _record(line, "excel", {})
+
+
+def _record(line: str, dialect: object, fmt: dict[str, object]) -> Row:
+    try:
+        return next(csv.reader([line], dialect, **fmt), [])
+    except csv.Error as exc:
+        raise PluginError(f"bad CSV record {line[:60]!r}: {exc}") from None

@@ -1,8 +1,7 @@
 """``parse_mode keyvalue``: ``KEY<sep>VALUES``, the values tokenized."""
 from __future__ import annotations
 
-from tstconfig_core.api import LineParser, ParseOptions, Row
-from tstconfig_core.tokens import tokenize
+from tstconfig_core.api import LineParser, ParseOptions, Row, tokenize
 
 
 class KeyValueParser(LineParser):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import LineParser, ParseOptions, PluginError, Prepared, Row
-from tstconfig_core.options import compile_regex
+from tstconfig_core.api import (LineParser, ParseOptions, PluginError, Prepared, Row,
+                                compile_regex)
 
 
 def _pattern(options: ParseOptions):

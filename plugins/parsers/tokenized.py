@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from operator import itemgetter
 
-from tstconfig_core.api import LineParser, ParseOptions, Parsed, Row, Wanted, tokenize
-from tstconfig_core.tokens import splitter
+from tstconfig_core.api import (LineParser, ParseOptions, Parsed, Row, Wanted, splitter,
+                                tokenize)
 
 
 class TokenizedParser(LineParser):

@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tstconfig_core.api import Reporter
-from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileStarted,
-                                  RunFinished, RunStarted, WarningEvent)
-from tstconfig_core.render import iso_utc
+from tstconfig_core.api import (AssertionResult, ErrorEvent, FileStarted, Reporter,
+                                RunFinished, RunStarted, WarningEvent, iso_utc)
 
 FORMAT = "tstconfig-report/2"
 
@@ -59,33 +57,35 @@ class JsonReporter(Reporter):
         self._doc: dict[str, Any] = {"format": FORMAT, "files": [], "results": [],
                                      "errors": [], "warnings": []}
 
-    def handle(self, event: Event) -> None:
-        doc = self._doc
-        if isinstance(event, AssertionResult):
-            doc["results"].append(_result(event))
-        elif isinstance(event, ErrorEvent):
-            doc["errors"].append(_located(event))
-        elif isinstance(event, WarningEvent):
-            doc["warnings"].append(_located(event))
-        elif isinstance(event, FileStarted):
-            doc["files"].append(event.path)
-        elif isinstance(event, RunStarted):
-            doc["run"] = {"version": event.version, "host": event.host,
-                          "start_time": iso_utc(event.start_time)}
-        elif isinstance(event, RunFinished):
-            s = event.summary
-            doc["run"].update(duration=round(event.duration, 6), interrupted=event.interrupted,
-                              stopped=event.stopped)
-            doc["summary"] = {
-                "status": "PASS" if s.ok and not event.interrupted else "FAIL",
-                "tested": s.tested, "passed": s.passed, "failed": s.failed,
-                "waived": s.waived, "not_run": s.not_run,
-                "errors": s.errors, "warnings": s.warnings}
-            ordered = {k: doc[k] for k in ("format", "run", "summary", "files", "results",
-                                           "errors", "warnings")}
-            self._write(ordered)
-            self.stream.write("\n")
-            self.stream.flush()
+    def on_result(self, result: AssertionResult) -> None:
+        self._doc["results"].append(_result(result))
+
+    def on_error(self, error: ErrorEvent) -> None:
+        self._doc["errors"].append(_located(error))
+
+    def on_warning(self, warning: WarningEvent) -> None:
+        self._doc["warnings"].append(_located(warning))
+
+    def on_file_started(self, event: FileStarted) -> None:
+        self._doc["files"].append(event.path)
+
+    def on_run_started(self, event: RunStarted) -> None:
+        self._doc["run"] = {"version": event.version, "host": event.host,
+                            "start_time": iso_utc(event.start_time)}
+
+    def on_run_finished(self, event: RunFinished) -> None:
+        doc, s = self._doc, event.summary
+        doc["run"].update(duration=round(event.duration, 6), interrupted=event.interrupted,
+                          stopped=event.stopped)
+        doc["summary"] = {
+            "status": "PASS" if s.ok and not event.interrupted else "FAIL",
+            "tested": s.tested, "passed": s.passed, "failed": s.failed,
+            "waived": s.waived, "not_run": s.not_run,
+            "errors": s.errors, "warnings": s.warnings}
+        self._write({k: doc[k] for k in ("format", "run", "summary", "files", "results",
+                                         "errors", "warnings")})
+        self.stream.write("\n")
+        self.stream.flush()
 
     def _write(self, doc: dict[str, Any]) -> None:
         pieces: list[str] = []

@@ -16,10 +16,8 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from tstconfig_core.api import Reporter
-from tstconfig_core.model import (FAILED, AssertionResult, ErrorEvent, Event, FileStarted,
-                                  RunFinished, RunStarted, WarningEvent)
-from tstconfig_core.render import failure_block, iso_utc
+from tstconfig_core.api import (FAILED, AssertionResult, ErrorEvent, FileStarted, Reporter,
+                                RunFinished, RunStarted, WarningEvent, failure_block, iso_utc)
 
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -64,21 +62,16 @@ class JunitReporter(Reporter):
             self._suites[name] = _Suite(name, self._now)
         return self._suites[name]
 
-    def handle(self, event: Event) -> None:
-        if isinstance(event, AssertionResult):
-            self._assertion(event)
-        elif isinstance(event, ErrorEvent):
-            self._error(event)
-        elif isinstance(event, WarningEvent):
-            self._suite(event.file).stderr.append(f"WARN: {event.location}: {event.message}")
-        elif isinstance(event, FileStarted):
-            self._suite(event.path).start = event.start_time
-        elif isinstance(event, RunStarted):
-            self._host, self._version, self._now = event.host, event.version, event.start_time
-        elif isinstance(event, RunFinished):
-            self._write(event)
+    def on_warning(self, warning: WarningEvent) -> None:
+        self._suite(warning.file).stderr.append(f"WARN: {warning.location}: {warning.message}")
 
-    def _assertion(self, r: AssertionResult) -> None:
+    def on_file_started(self, event: FileStarted) -> None:
+        self._suite(event.path).start = event.start_time
+
+    def on_run_started(self, event: RunStarted) -> None:
+        self._host, self._version, self._now = event.host, event.version, event.start_time
+
+    def on_result(self, r: AssertionResult) -> None:
         suite = self._suite(r.file)
         case = ET.Element("testcase", name=_token(r.name or r.title),
                           classname=_token(f"{r.file} [{r.block}]" if r.block else r.file),
@@ -98,7 +91,7 @@ class JunitReporter(Reporter):
             skipped.text = xml_text(f"{why}\n{shown}{where}")
         suite.cases.append(case)
 
-    def _error(self, e: ErrorEvent) -> None:
+    def on_error(self, e: ErrorEvent) -> None:
         suite = self._suite(e.file)
         case = ET.Element("testcase", name=_token(f"error: {e.message}"),
                           classname=_token(e.file), time="0")
@@ -107,9 +100,9 @@ class JunitReporter(Reporter):
         suite.errors += 1
         suite.cases.append(case)
 
-    def _write(self, end: RunFinished) -> None:
+    def on_run_finished(self, end: RunFinished) -> None:
         if end.interrupted:  # a CI server that reads only the cases must not show green
-            self._error(ErrorEvent(next(reversed(self._suites), "tstconfig"), None,
+            self.on_error(ErrorEvent(next(reversed(self._suites), "tstconfig"), None,
                                    "the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): "
                                    "the checks after this point were not run"))
         root = ET.Element("testsuites")

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import re
 
-from tstconfig_core.api import Reporter
-from tstconfig_core.render import printable
-from tstconfig_core.model import (NOT_RUN, PASSED, WAIVED, AssertionResult, ErrorEvent,
-                                  Event, FileStarted, RunFinished, RunStarted, WarningEvent)
+from tstconfig_core.api import (NOT_RUN, PASSED, WAIVED, AssertionResult, ErrorEvent, Event,
+                                FileStarted, Reporter, RunFinished, RunStarted, WarningEvent,
+                                printable)
 
 
 def _description(text: str) -> str:
@@ -58,24 +57,28 @@ class TapReporter(Reporter):
         self._count = 0
 
     def handle(self, event: Event) -> None:
-        write = self.stream.write
-        if isinstance(event, AssertionResult):
-            self._count += 1
-            write(self._point(event))
-        elif isinstance(event, ErrorEvent):
-            self._count += 1
-            write(f"not ok {self._count} - {_description(f'error at {event.location}: {event.message}')}\n")
-            write(_yaml({"message": event.message, "severity": "error",
-                         "file": event.file, "line": event.line}))
-        elif isinstance(event, WarningEvent):
-            write(_comment(f"WARN: {event.location}: {event.message}"))
-        elif isinstance(event, FileStarted):
-            write(_comment(f"Reading definition file: {event.path}"))
-        elif isinstance(event, RunStarted):
-            write(f"TAP version {self.version}\n# tstconfig {event.version}\n")
-        elif isinstance(event, RunFinished):
-            self._finish(event)
-        self.stream.flush()
+        super().handle(event)
+        self.stream.flush()  # (a TAP stream is read as it comes)
+
+    def on_result(self, result: AssertionResult) -> None:
+        self._count += 1
+        self.stream.write(self._point(result))
+
+    def on_error(self, error: ErrorEvent) -> None:
+        self._count += 1
+        self.stream.write(f"not ok {self._count} - "
+                          f"{_description(f'error at {error.location}: {error.message}')}\n")
+        self.stream.write(_yaml({"message": error.message, "severity": "error",
+                                 "file": error.file, "line": error.line}))
+
+    def on_warning(self, warning: WarningEvent) -> None:
+        self.stream.write(_comment(f"WARN: {warning.location}: {warning.message}"))
+
+    def on_file_started(self, event: FileStarted) -> None:
+        self.stream.write(_comment(f"Reading definition file: {event.path}"))
+
+    def on_run_started(self, event: RunStarted) -> None:
+        self.stream.write(f"TAP version {self.version}\n# tstconfig {event.version}\n")
 
     def _point(self, r: AssertionResult) -> str:
         """``ok N - ID``; a failure with its diagnostics; waived and not run as SKIP."""
@@ -94,7 +97,7 @@ class TapReporter(Reporter):
             "value": None if r.value is None else list(r.value),
             "assertion": r.keyword, "expected": list(r.args)})
 
-    def _finish(self, end: RunFinished) -> None:
+    def on_run_finished(self, end: RunFinished) -> None:
         """The plan is the last line: a consumer may count anything after it as a test."""
         s = end.summary
         write = self.stream.write

@@ -9,11 +9,9 @@ where it is and its id. Every text from data is escaped (see
 """
 from __future__ import annotations
 
-from tstconfig_core.api import Reporter
-from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
-                                  ErrorEvent, Event, FileStarted, RunFinished, RunStarted,
-                                  WarningEvent)
-from tstconfig_core.render import failure_block, labelled, located, printable
+from tstconfig_core.api import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult, ErrorEvent,
+                                Event, FileStarted, Reporter, RunFinished, RunStarted,
+                                WarningEvent, failure_block, labelled, located, printable)
 
 RED, GREEN, YELLOW, CYAN, BOLD = "31", "32", "33", "36", "1"
 
@@ -28,27 +26,34 @@ class TextReporter(Reporter):
             return text
         return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
 
-    def handle(self, event: Event) -> None:
-        quiet, verbose = self.settings.verbosity < 0, self.settings.verbosity > 0
-        write = self.stream.write
-        if isinstance(event, AssertionResult):
-            self._result(event, quiet, verbose)
-        elif isinstance(event, ErrorEvent):
-            write(located(self._paint("ERROR:", RED, BOLD), event) + "\n\n")
-        elif isinstance(event, WarningEvent):
-            if not quiet:
-                write(located(self._paint("WARN:", YELLOW), event) + "\n")
-        elif isinstance(event, FileStarted):
-            if not quiet:
-                write(f"Reading definition file: {printable(event.path)}\n")
-        elif isinstance(event, RunStarted):
-            if not quiet:
-                write(f"tstconfig {event.version}\n\n")
-        elif isinstance(event, RunFinished):
-            write(self._summary(event))
-        self.stream.flush()
+    @property
+    def _quiet(self) -> bool:
+        return self.settings.verbosity < 0
 
-    def _result(self, r: AssertionResult, quiet: bool, verbose: bool) -> None:
+    def handle(self, event: Event) -> None:
+        super().handle(event)
+        self.stream.flush()  # (people read it as it comes)
+
+    def on_error(self, error: ErrorEvent) -> None:
+        self.stream.write(located(self._paint("ERROR:", RED, BOLD), error) + "\n\n")
+
+    def on_warning(self, warning: WarningEvent) -> None:
+        if not self._quiet:
+            self.stream.write(located(self._paint("WARN:", YELLOW), warning) + "\n")
+
+    def on_file_started(self, event: FileStarted) -> None:
+        if not self._quiet:
+            self.stream.write(f"Reading definition file: {printable(event.path)}\n")
+
+    def on_run_started(self, event: RunStarted) -> None:
+        if not self._quiet:
+            self.stream.write(f"tstconfig {event.version}\n\n")
+
+    def on_run_finished(self, event: RunFinished) -> None:
+        self.stream.write(self._summary(event))
+
+    def on_result(self, r: AssertionResult) -> None:
+        quiet, verbose = self._quiet, self.settings.verbosity > 0
         write = self.stream.write
         where = printable(f"{r.file}:{r.line}")
         if r.outcome == FAILED:

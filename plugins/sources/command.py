@@ -8,9 +8,8 @@ import subprocess
 import time
 from collections.abc import Sequence
 
-from tstconfig_core.api import PluginError, Source, SourceData, SourceRequest
-from tstconfig_core.definition import decode, split_lines
-from tstconfig_core.limits import shown_size
+from tstconfig_core.api import (PluginError, Source, SourceData, SourceRequest, decode,
+                                shown_size, split_lines)
 
 #: Standard error kept for warnings; the rest is counted, not held.
 MAX_STDERR = 64 * 1024

@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tstconfig_core.api import (PluginError, Source, SourceData, SourceRequest, TooLarge,
-                                read_bounded)
-from tstconfig_core.definition import decode, split_lines
+                                decode, read_bounded, split_lines)
 
 
 def read_text_file(path: str, max_size: int) -> list[str]:

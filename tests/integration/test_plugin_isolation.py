@@ -144,7 +144,7 @@ def test_disabled_distributions_are_as_if_not_installed(venv):
             assert_needs_lib
             """)
         assert "Assertions passed: 1" in result.stdout, result.stdout  # assert_eq is ours again
-        assert ("ERROR: d.tstconfig:4: 'assert_needs_lib' comes from the distribution "
+        assert ("ERROR: d.tstconfig:4: assertion 'assert_needs_lib' comes from the distribution "
                 "tstconfig-broken, which is disabled") in result.stdout
         listed = listing(tstconfig(venv, "--list-plugins", *how.get("args", ()),
                                    env=how.get("env")))

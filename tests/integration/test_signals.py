@@ -13,7 +13,7 @@ import pytest
 
 from conftest import third_party_plugins
 from reporting import validate_json
-from tstconfig_core.app import Stopped, signals_deferred
+from tstconfig_core.signals import Stopped, signals_deferred
 
 
 def start(tmp_path: Path, *args: str) -> subprocess.Popen:

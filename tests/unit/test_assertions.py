@@ -7,7 +7,8 @@ import shutil
 import subprocess
 
 from tstconfig_core.api import Assertion, PluginError
-from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.loading.groups import ASSERTIONS
+from tstconfig_core.loading.registry import PluginRegistry
 
 REGISTRY = PluginRegistry()
 DEFINED = ("deny", "(incoming),")
@@ -111,24 +112,24 @@ ERRORS = [
 
 @pytest.mark.parametrize("name, args, value, passes", CASES)
 def test_assertion(name, args, value, passes):
-    assertion = REGISTRY.instance("tstconfig.assertions", name, Assertion)
+    assertion = REGISTRY.instance(ASSERTIONS, name)
     assert assertion.check(value, args) is passes
     if not passes:
         assert assertion.explain(value, args)
 
 
 def test_all_nine_registered_and_documented():
-    names = REGISTRY.names("tstconfig.assertions")
+    names = REGISTRY.names(ASSERTIONS)
     assert set(names) >= {"assert_eq", "assert_defined", "assert_undefined", "assert_empty",
                           "assert_not_empty", "assert_contains", "assert_not_contains",
                           "assert_starts_with", "assert_ends_with"}
     for name in names:
-        assert REGISTRY.instance("tstconfig.assertions", name, Assertion).summary
+        assert REGISTRY.instance(ASSERTIONS, name).summary
 
 
 @pytest.mark.parametrize("name, args, value, message", ERRORS)
 def test_assertion_error(name, args, value, message):
-    assertion = REGISTRY.instance("tstconfig.assertions", name, Assertion)
+    assertion = REGISTRY.instance(ASSERTIONS, name)
     with pytest.raises(PluginError, match=message):
         assertion.check(value, args)
 
@@ -136,7 +137,7 @@ def test_assertion_error(name, args, value, message):
 def test_new_assertions_registered_and_documented():
     added = {"assert_not_eq", "assert_matches", "assert_in", "assert_gt", "assert_ge",
              "assert_lt", "assert_le", "assert_version_ge", "assert_version_lt", "assert_count"}
-    assert added <= set(REGISTRY.names("tstconfig.assertions"))
+    assert added <= set(REGISTRY.names(ASSERTIONS))
     from pathlib import Path
     language = (Path(__file__).parents[2] / "docs" / "language.md").read_text(encoding="utf-8")
     for name in added:

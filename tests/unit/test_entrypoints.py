@@ -10,10 +10,11 @@ from conftest import make_dist, tstconfig
 
 PROBE = textwrap.dedent("""\
     import sys
-    from tstconfig_core.loader import PluginRegistry
+    from tstconfig_core.loading.groups import ASSERTIONS
+    from tstconfig_core.loading.registry import PluginRegistry
     registry = PluginRegistry()
-    print(sorted(registry.names("tstconfig.assertions")))
-    registry.instance("tstconfig.assertions", "assert_eq", object)
+    print(sorted(registry.names(ASSERTIONS)))
+    registry.instance(ASSERTIONS, "assert_eq")
     print(sorted(m for m in ("stevedore", "importlib.metadata") if m in sys.modules))
 """)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tstconfig_core.block import PropertyIndex
+from tstconfig_core.engine.index import PropertyIndex
 
 ROWS = [["a", "1", "x"], ["b", "2"], ["a", "3", "y"], ["c"]]
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.engine.context import Context, RunSettings
+from tstconfig_core.engine.interpreter import Interpreter
+from tstconfig_core.loading.registry import PluginRegistry
 from tstconfig_core.model import AssertionResult, ErrorEvent
-from tstconfig_core.runner import FileRun
 
 REGISTRY = PluginRegistry()
 
@@ -34,7 +35,7 @@ def run(definition: str, narrow: bool = True) -> tuple[list[tuple], list]:
     """(what was reported, the narrowed keys of each assertion's block)."""
     reported: list[tuple] = []
     narrowed: list = []
-    runner: FileRun
+    runner: Interpreter
 
     def emit(event: object) -> None:
         if isinstance(event, AssertionResult):
@@ -43,7 +44,7 @@ def run(definition: str, narrow: bool = True) -> tuple[list[tuple], list]:
         elif isinstance(event, ErrorEvent):
             reported.append((event.line, event.message))
 
-    runner = FileRun(REGISTRY, emit, timeout=10.0, narrow=narrow)
+    runner = Interpreter(Context(REGISTRY, emit, RunSettings(timeout=10.0), narrow=narrow))
     runner.run(definition, "t.tstconfig")
     return reported, narrowed
 

@@ -6,8 +6,9 @@ import re
 import pytest
 
 from tstconfig_core.api import PluginError
-from tstconfig_core.block import parse_rows
-from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.engine.parsing import parse_rows
+from tstconfig_core.loading.groups import SYNTAXES
+from tstconfig_core.loading.registry import PluginRegistry
 from tstconfig_core.options import ParseOptions
 from tstconfig_plugins.parsers.fixed import FixedParser
 from tstconfig_plugins.parsers.keyvalue import KeyValueParser
@@ -21,7 +22,7 @@ def lines(name: str) -> list[str]:
 
 
 def with_syntax(name: str) -> ParseOptions:
-    settings = PluginRegistry().instance("tstconfig.syntaxes", name, object).settings()
+    settings = PluginRegistry().instance(SYNTAXES, name).settings()
     return ParseOptions(**settings)
 
 

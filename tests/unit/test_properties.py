@@ -10,9 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tstconfig_core.api import Parsed, ParseOptions, PluginError
-from tstconfig_core.block import parse_rows
 from tstconfig_core.definition import Directive, SyntaxProblem, definition_lines, parse_definition
-from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.engine.parsing import parse_narrowed, parse_rows
+from tstconfig_core.loading.groups import PARSERS as PARSER_GROUP
+from tstconfig_core.loading.registry import PluginRegistry
 from tstconfig_core.tokens import WHITESPACE, UnterminatedQuote, tokenize
 from tstconfig_plugins.parsers.table import guess_positions
 
@@ -61,7 +62,7 @@ def test_definition_reader_locates_everything(text):
             assert isinstance(item, SyntaxProblem) and item.message
 
 
-PARSERS = REGISTRY.names("tstconfig.parsers")
+PARSERS = REGISTRY.names(PARSER_GROUP)
 OPTIONS = st.fixed_dictionaries({}, optional={
     "separator": SEPARATORS, "quote_char": QUOTES, "ignore_empty_tokens": st.booleans(),
     "key_separator": st.sampled_from([":", "=", " "]), "key_separator_optional": st.booleans(),
@@ -80,7 +81,7 @@ EXTRA = st.fixed_dictionaries({}, optional={
 @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=150)
 @given(lines=LINES, options=OPTIONS, extra=EXTRA)
 def test_every_parse_mode_takes_any_text(name, lines, options, extra):
-    parser = REGISTRY.instance("tstconfig.parsers", name, object)
+    parser = REGISTRY.instance(PARSER_GROUP, name)
     opts = ParseOptions(**options)
     opts.extra.update(extra)
     try:
@@ -106,8 +107,8 @@ def test_table_guess_is_a_set_of_cuts(header, rows):
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_the_runner_on_generated_definitions(data):
-    """The fuzz target's definitions and invariants (python -m tstconfig_core.fuzz runs more)."""
-    from tstconfig_core.fuzz import DEFINITION, run_one
+    """The fuzz target's definitions and invariants (tools/fuzz.py runs more)."""
+    from fuzz import DEFINITION, run_one
     run_one(data.draw(DEFINITION))
 
 
@@ -143,8 +144,7 @@ def test_narrowed_lines_give_every_row_of_the_wanted_keys(name, lines, options, 
     lines it keeps gives, in order, every row a full parse has with a wanted key. The
     keys wanted are some the rows have, and some drawn at random."""
     from tstconfig_core.api import Wanted
-    from tstconfig_core.block import parse_wanted_rows
-    parser = REGISTRY.instance("tstconfig.parsers", name, object)
+    parser = REGISTRY.instance(PARSER_GROUP, name)
     opts = ParseOptions(**options)
     try:
         full = parse_rows(lines, opts, parser)
@@ -154,7 +154,7 @@ def test_narrowed_lines_give_every_row_of_the_wanted_keys(name, lines, options, 
                      key=repr)
     drawn = data.draw(st.lists(st.sampled_from(present), max_size=3)) if present else []
     keys = frozenset([*drawn, *(k[0] if len(columns) == 1 else k for k in others)])
-    narrowed = parse_wanted_rows(lines, opts, parser, Wanted(tuple(columns), keys))
+    narrowed = parse_narrowed(lines, opts, parser, Wanted(tuple(columns), keys))
     if narrowed is None:
         return  # this parser (or these options) parse every line
     assert not narrowed.sections and not full.sections

@@ -8,15 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tstconfig_core import api
-from tstconfig_core.entrypoints import GROUPS, installed
-from tstconfig_core.loader import PluginLoadError, PluginRegistry, canonical
-
-CONTRACTS: dict[str, type] = {
-    "tstconfig.sources": api.Source, "tstconfig.parsers": api.Parser,
-    "tstconfig.syntaxes": api.Syntax, "tstconfig.assertions": api.Assertion,
-    "tstconfig.reporters": api.Reporter,
-}
+from tstconfig_core.loading.groups import ALL, Group
+from tstconfig_core.loading.index import installed
+from tstconfig_core.loading.registry import PluginLoadError, PluginRegistry, canonical
 
 
 def _summary(plugin: Any) -> str:
@@ -31,16 +25,10 @@ def _reason(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {cause}"
 
 
-def _status(registry: PluginRegistry, group: str, name: str) -> tuple[str, str]:
+def _status(registry: PluginRegistry, group: Group, name: str) -> tuple[str, str]:
     """(status, summary) of one name that only one distribution registers."""
-    contract = CONTRACTS[group]
     try:
-        if contract is api.Reporter:  # a reporter class is made per output stream
-            plugin = registry.load(group, name)
-            if not (isinstance(plugin, type) and issubclass(plugin, api.Reporter)):
-                return "broken", "not a tstconfig_core.api.Reporter class"
-        else:
-            plugin = registry.instance(group, name, contract)
+        plugin = registry.instance(group, name)
     except PluginLoadError as exc:
         return "broken", _reason(exc)
     return "ok", _summary(plugin)
@@ -50,7 +38,7 @@ def plugin_rows(registry: PluginRegistry) -> list[list[str]]:
     """[group, name, distribution, version, status, summary] for every entry point."""
     rows = []
     everything = installed()
-    for group in GROUPS.values():
+    for group in ALL:
         eps = registry.entry_points(group)
         counts = Counter(ep.name for ep in eps)
         for ep in eps:
@@ -59,10 +47,10 @@ def plugin_rows(registry: PluginRegistry) -> list[list[str]]:
                 status, summary = "conflict", f"also registered by {', '.join(others)}"
             else:
                 status, summary = _status(registry, group, ep.name)
-            rows.append([group, ep.name, ep.dist, ep.version, status, summary])
+            rows.append([group.name, ep.name, ep.dist, ep.version, status, summary])
         for ep in everything:
-            if ep.group == group and canonical(ep.dist) in registry.disabled:
-                rows.append([group, ep.name, ep.dist, ep.version, "disabled", ""])
+            if ep.group == group.name and canonical(ep.dist) in registry.disabled:
+                rows.append([group.name, ep.name, ep.dist, ep.version, "disabled", ""])
     return rows
 
 

@@ -1,80 +1,34 @@
 """One run: definition files in, events out to every reporter, an exit status back."""
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from tstconfig_core import __version__
 from tstconfig_core.api import Reporter
-from tstconfig_core.block import Block
 from tstconfig_core.definition import STDIN_NAME, decode
-from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.engine.context import Context, RunSettings
+from tstconfig_core.engine.interpreter import Interpreter
 from tstconfig_core.model import (FAILED, AssertionResult, ErrorEvent, Event, RunFinished,
                                   RunStarted, Summary, WarningEvent)
-from tstconfig_core.runner import FileRun
+from tstconfig_core.signals import Stopped, signals_deferred, stop_signals
 
 if TYPE_CHECKING:
+    from tstconfig_core.engine.block import Block
+    from tstconfig_core.loading.registry import PluginRegistry
     from tstconfig_core.waivers import Waivers
 
 DEFINITION_SUFFIX = ".tstconfig"
 #: Most bytes a definition file may have (/dev/zero must not fill memory).
 MAX_DEFINITION = 64 * 1024 * 1024
-#: Signals that stop a run as Ctrl-C does: commands killed, reports written, 128 + N.
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-
-
-class Stopped(BaseException):
-    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, exit 128 + the signal's number."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 class _FirstFailure(BaseException):
     """--exitfirst: a failure or an error was reported; nothing more runs."""
-
-
-def _stop(signum: int, _frame: object) -> None:
-    raise Stopped(signum)
-
-
-@contextlib.contextmanager
-def stop_signals() -> Iterator[None]:
-    """In this block SIGTERM and SIGHUP raise Stopped (Ctrl-C raises KeyboardInterrupt)."""
-    previous = {s: signal.signal(s, _stop) for s in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-@contextlib.contextmanager
-def signals_deferred() -> Iterator[list[int]]:
-    """In this block a first SIGINT, SIGTERM or SIGHUP is noted, not acted on: reports
-    being written are finished rather than lost half-way (the run is over by then). A
-    second one stops as usual (a report blocked on a pipe nobody reads)."""
-    caught: list[int] = []
-
-    def note(signum: int, _frame: object) -> None:
-        if caught:
-            if signum == signal.SIGINT:
-                raise KeyboardInterrupt
-            raise Stopped(signum)
-        caught.append(signum)
-
-    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, *STOP_SIGNALS)}
-    try:
-        yield caught
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def shown_path(path: str) -> str:
@@ -104,12 +58,12 @@ def expand(paths: Iterable[str]) -> Iterator[str | ErrorEvent]:
 def read_definition(path: str) -> tuple[str, str]:
     """(name, text) of a definition file; '-' is standard input. Raises OSError."""
     if path == "-":
-        return STDIN_NAME, decode(_bounded(sys.stdin.buffer, STDIN_NAME))
+        return STDIN_NAME, decode(_bounded(sys.stdin.buffer))
     with open(path, "rb") as fh:
-        return shown_path(path), decode(_bounded(fh, path))
+        return shown_path(path), decode(_bounded(fh))
 
 
-def _bounded(fh: object, path: str) -> bytes:
+def _bounded(fh: object) -> bytes:
     data = fh.read(MAX_DEFINITION + 1)  # type: ignore[attr-defined]
     if len(data) > MAX_DEFINITION:
         raise OSError(f"larger than {MAX_DEFINITION // (1024 * 1024)} MiB: not a definition "
@@ -122,27 +76,23 @@ class Run:
 
     Between the engine and the reporters it applies the waivers (a failure a
     waiver accepts becomes WAIVED) and ``--exitfirst``; ``observers`` see each
-    event after the reporters (the progress line, ``--list-ids``).
+    event after the reporters (the progress line, ``--list-ids``), and
+    ``block_observers`` each block as it ends (``--inspect``).
     """
 
-    def __init__(self, reporters: Sequence[Reporter], timeout: float, debug: bool = False,
-                 registry: PluginRegistry | None = None,
-                 settings: Mapping[str, object] | None = None,
-                 on_block: Callable[[Block], None] | None = None, *,
+    def __init__(self, reporters: Sequence[Reporter], registry: PluginRegistry,
+                 settings: RunSettings = RunSettings(), *, debug: bool = False,
                  waivers: Waivers | None = None, exitfirst: bool = False,
-                 check_only: bool = False,
-                 observers: Sequence[Callable[[Event], None]] = ()) -> None:
+                 check_only: bool = False, narrow: bool = True,
+                 observers: Sequence[Callable[[Event], None]] = (),
+                 block_observers: Sequence[Callable[[Block], None]] = ()) -> None:
         self.reporters = reporters
-        self.timeout = timeout
-        self.debug = debug
-        self.settings = dict(settings or {})
-        self.on_block = on_block
-        self.registry = registry or PluginRegistry()
         self.summary = Summary()
         self.waivers = waivers
         self.exitfirst = exitfirst
-        self.check_only = check_only
         self.observers = observers
+        self.ctx = Context(registry, self.emit, settings, debug=debug, narrow=narrow,
+                           check_only=check_only, observers=block_observers)
 
     def emit(self, event: Event) -> None:
         if self.waivers is not None and isinstance(event, AssertionResult):
@@ -200,5 +150,4 @@ class Run:
                 self.emit(ErrorEvent(shown_path(item), None, f"cannot read definition file: "
                                                              f"{exc.strerror or exc}"))
                 continue
-            FileRun(self.registry, self.emit, self.timeout, self.debug, self.settings,
-                    self.on_block, check_only=self.check_only).run(text, name)
+            Interpreter(self.ctx).run(text, name)

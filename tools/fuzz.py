@@ -1,4 +1,4 @@
-"""Fuzzing the definition reader and runner: ``python -m tstconfig_core.fuzz``.
+"""Fuzzing the definition reader and runner: ``python tools/fuzz.py``.
 
 Generates definition files, from tstconfig's own vocabulary (every keyword,
 parse mode and syntax installed) mixed with arbitrary text and bytes, and runs
@@ -33,12 +33,14 @@ try:
     from hypothesis import HealthCheck, given, seed, settings
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - said plainly when run
-    sys.exit("python -m tstconfig_core.fuzz needs hypothesis: pip install 'tstconfig[test]'")
+    sys.exit("tools/fuzz.py needs hypothesis: pip install 'tstconfig[test]'")
 
-from tstconfig_core.loader import PluginRegistry
+from tstconfig_core.engine.context import Context, RunSettings
+from tstconfig_core.engine.interpreter import Interpreter
+from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, SOURCES, SYNTAXES
+from tstconfig_core.loading.registry import PluginRegistry
 from tstconfig_core.model import AssertionResult, ErrorEvent, Event, Summary, WarningEvent
 from tstconfig_core.options import OPTION_DIRECTIVES
-from tstconfig_core.runner import FileRun
 
 NAME = "fuzzed.tstconfig"
 _PROC = re.compile(r"\bproc\b")  # maybe a block reading /proc, whose files move
@@ -63,8 +65,8 @@ def _workdir() -> Path:
 PATHS = [str(_workdir() / n) for n in ("passwd", "app.ini", "table.txt", "binary", "empty",
                                        "dir", "fifo", "missing")] + ["/dev/zero", "/dev/null"]
 WORDS = sorted({
-    *REGISTRY.names("tstconfig.sources"), *REGISTRY.names("tstconfig.assertions"),
-    *REGISTRY.names("tstconfig.parsers"), *REGISTRY.names("tstconfig.syntaxes"),
+    *REGISTRY.names(SOURCES), *REGISTRY.names(ASSERTIONS),
+    *REGISTRY.names(PARSERS), *REGISTRY.names(SYNTAXES),
     *OPTION_DIRECTIVES, "section", "columns", "property", "section_size", "exit_status",
     "duplicates_policy", "timeout", "max_size", "sensitive", "pattern", "csv_header",
     "csv_dialect", "csv_delimiter", "append", "replace", "ignore", "unique", "true", "false",
@@ -99,8 +101,8 @@ SOURCE = st.one_of(  # mostly sources that read, so parsing and assertions get e
     _line("proc", st.sampled_from(PROC_PATHS[:5])), _line("file", st.sampled_from(PATHS)),
     _line("proc", st.sampled_from(PROC_PATHS)), st.just("command echo a b"))
 OPTION = st.one_of(
-    _line("parse_mode", st.sampled_from(REGISTRY.names("tstconfig.parsers"))),
-    _line("syntax", st.sampled_from(REGISTRY.names("tstconfig.syntaxes"))),
+    _line("parse_mode", st.sampled_from(REGISTRY.names(PARSERS))),
+    _line("syntax", st.sampled_from(REGISTRY.names(SYNTAXES))),
     _line(st.sampled_from(["skip_header_lines", "read_lines", "timeout"]),
           st.sampled_from(["0", "1", "2", "-1", "x", ""])),
     _line("positions", _words(["0", "3", "6", "13", "20", "44", "2"], 5)),
@@ -116,7 +118,7 @@ OPTION = st.one_of(
     st.just("sensitive"))
 SELECT = st.one_of(_line("property", _words(VALUES)), _line("section", _words(VALUES, 2)),
                    st.just("section_size"), st.just("exit_status"))
-ASSERT = _line(st.sampled_from(REGISTRY.names("tstconfig.assertions")), _words(VALUES))
+ASSERT = _line(st.sampled_from(REGISTRY.names(ASSERTIONS)), _words(VALUES))
 BLOCK = st.builds(lambda source, body: [source, *body], SOURCE,
                   st.lists(st.one_of(OPTION, SELECT, SELECT, ASSERT, ASSERT, CHAOS), max_size=12))
 #: A block that mostly looks keys up, so its parse may be narrowed to them; now and
@@ -148,8 +150,8 @@ def _run(text: str, narrow: bool) -> tuple[list[Event], Summary]:
         summary.count(event)
         events.append(event)
 
-    FileRun(REGISTRY, emit, timeout=2.0, settings={"no_commands": True, "max_size": 1 << 20},
-            narrow=narrow).run(text, NAME)
+    settings = RunSettings(timeout=2.0, no_commands=True, max_size=1 << 20)
+    Interpreter(Context(REGISTRY, emit, settings, narrow=narrow)).run(text, NAME)
     return events, summary
 
 
@@ -186,7 +188,7 @@ check_definition = fuzz_test(100)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tstconfig_core.fuzz",
+    parser = argparse.ArgumentParser(prog="python tools/fuzz.py",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=2000,
                         help="generated definition files to run (default 2000)")

@@ -18,14 +18,6 @@ import zlib
 from functools import lru_cache
 from typing import NamedTuple
 
-#: The plugin groups: kind -> entry-point group.
-GROUPS = {
-    "sources": "tstconfig.sources",
-    "parsers": "tstconfig.parsers",
-    "syntaxes": "tstconfig.syntaxes",
-    "assertions": "tstconfig.assertions",
-    "reporters": "tstconfig.reporters",
-}
 _FORMAT = 1
 
 
@@ -59,10 +51,12 @@ def _cache_file() -> str:
 def _scan() -> list[tuple[str, str, str, str, str]]:
     """Every tstconfig entry point, from the installed metadata (the slow path)."""
     from importlib.metadata import entry_points
+
+    from tstconfig_core.loading.groups import ALL
     every = entry_points()
     found = []
-    for group in GROUPS.values():
-        for ep in every.select(group=group):
+    for group in ALL:
+        for ep in every.select(group=group.name):
             dist = ep.dist
             found.append((ep.name, ep.value, ep.group, dist.name if dist else "?",
                           dist.version if dist else "?"))

@@ -1,0 +1,1 @@
+"""The plugin contracts, one module per kind; plugins import them from tstconfig_core.api."""

@@ -1,0 +1,1 @@
+"""The engine: definition files run block by block (interpreter, directives, block, checks)."""

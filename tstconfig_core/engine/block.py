@@ -1,0 +1,337 @@
+"""A block: one source, its parse settings, its data, and the value being selected.
+
+The block is the one place that holds mutable state, and it keeps its own
+invariants: its text is read once, on first need; it is parsed once, or twice
+at most (a block that only looks keys up may parse only the lines of the keys
+its plan names, :meth:`Parser.narrow`, and parses every line, once, if
+something later needs more); each (section, columns, key count) gets a
+property index built in one pass, so N properties cost one scan, not N.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from tstconfig_core.api import Parsed, Parser, Row, Source, SourceData, SourceRequest, Wanted
+from tstconfig_core.definition import Directive
+from tstconfig_core.engine.boundary import (MASK, BlockBroken, DirectiveError, TimedOut,
+                                            bounded, calling, plugin)
+from tstconfig_core.engine.context import Context
+from tstconfig_core.engine.index import PropertyIndex
+from tstconfig_core.engine.parsing import parse_narrowed, parse_rows
+from tstconfig_core.engine.plan import BlockPlan
+from tstconfig_core.limits import collector_paused
+from tstconfig_core.loading.groups import PARSERS, SOURCES
+from tstconfig_core.model import SourceRef, WarningEvent
+from tstconfig_core.options import FIELD_NAMES, ParseOptions
+
+DUPLICATES_POLICIES = ("append", "replace", "ignore", "unique")
+#: What an unknown section selects: no rows (one shared list, so its index is cached once).
+NO_ROWS: list[Row] = []
+#: Raw lines kept once the rows are parsed, for --inspect's ruler.
+HEAD_LINES = 64
+MAX_WARNING_LINES = 20
+DEFAULT_PARSE_MODE = "tokenized"
+#: Directives that limit reading the source: they must come before it is read.
+SOURCE_LIMITS = ("timeout", "max_size")
+
+
+@dataclass(eq=False)
+class Block:
+    """The state of the block being run: set by directives, read by assertions."""
+
+    ctx: Context
+    directive: Directive               # the source directive
+    source: Source | None              # None: the plugin could not be had (broken)
+    plan: BlockPlan
+    report: Callable[[Directive, str], None]  # an error at a line, as the file's policy says
+    source_ref: SourceRef
+    timeout: float
+    max_size: int
+    reading: bool = True               # False in --check, and past a file's error cap
+    # -- parse settings
+    options: ParseOptions = field(default_factory=ParseOptions)
+    explicit: set[str] = field(default_factory=set)   # options the definition chose
+    origins: dict[str, str] = field(default_factory=dict)  # option -> "syntax ini", ...
+    option_lines: dict[str, Directive] = field(default_factory=dict)  # option directives
+    duplicates_policy: str = "append"
+    sensitive_directive: bool = False  # `sensitive` was run (the plan knew it already)
+    # -- naming: the BLOCK part of its checks' ids, and a name for the next assertion
+    name: str | None = None
+    id_part: str | None = None
+    pending_name: Directive | None = None
+    # -- selection
+    columns: tuple[int, ...] | None = None
+    pending_columns: Directive | None = None  # `columns` with names, until the rows exist
+    section_name: str | None = None
+    selected: Sequence[Row] | None = None     # None: the top level
+    keys: tuple[str, ...] | None = None       # the `property` keys selected
+    selector: str = "none"                    # what set the value
+    value: tuple[str, ...] | None = None
+    no_value: Directive | None = None         # the selector that failed, leaving no value
+    #: A selector or an assertion has needed the data (read_due) or the rows (parse_due):
+    #: options that act on them come too late from then on, and a `name` names the next
+    #: assertion, not the block. (Known in --check too, which reads nothing.)
+    read_due: bool = False
+    parse_due: bool = False
+    # -- data
+    data: SourceData | None = None
+    head: Sequence[str] = ()                  # the first raw lines, once parsed
+    parsed: Parsed | None = None
+    narrowed: Wanted | None = None            # parsed holds only the rows of these keys
+    widened: bool = False                     # narrowed rows were not enough once
+    broken_reason: str | None = None          # why it has no data (its assertions: not run)
+    _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
+        default_factory=dict)
+
+    # -- what it is --------------------------------------------------------------
+
+    @property
+    def parse_mode(self) -> str:
+        return self.options.parse_mode or DEFAULT_PARSE_MODE
+
+    @property
+    def sensitive(self) -> bool:
+        return self.plan.sensitive or self.sensitive_directive
+
+    @property
+    def broken(self) -> bool:
+        return self.broken_reason is not None
+
+    def fail(self, message: str) -> DirectiveError:
+        """Mark the block unusable; its assertions will not run, and the error says so."""
+        self.broken_reason = message
+        if self.plan.assertions:
+            message += f"; the {self.plan.assertions} assertion(s) of this block were not run"
+        return DirectiveError(message)
+
+    # -- settings ------------------------------------------------------------------
+
+    def check_settable(self, keyword: str) -> None:
+        if self.parse_due or (keyword in SOURCE_LIMITS and self.read_due):
+            raise DirectiveError(
+                f"{keyword} comes after this block's data was already read; "
+                "move it up, before the first section/property/assertion of the block")
+
+    def set_option(self, d: Directive, value: object) -> None:
+        setattr(self.options, d.keyword, value)
+        self.explicit.add(d.keyword)
+        self.option_lines[d.keyword] = d
+        self.origins.pop(d.keyword, None)
+
+    def set_parse_mode(self, name: str, origin: str | None = None) -> None:
+        try:
+            plugin(self.ctx, PARSERS, name)
+        except DirectiveError as exc:
+            raise self.fail(str(exc)) from None
+        self.options.parse_mode = name
+        if origin is None:
+            self.explicit.add("parse_mode")
+            self.origins.pop("parse_mode", None)
+
+    def apply(self, settings: Mapping[str, object], origin: str, who: str) -> None:
+        """Parse options from a syntax or a source, by field name."""
+        unknown = set(settings) - FIELD_NAMES
+        if unknown:
+            raise self.fail(f"{who} unknown options: {', '.join(sorted(unknown))}")
+        mode = settings.get("parse_mode")
+        if mode is not None:
+            self.set_parse_mode(str(mode), origin)
+        self.options = replace(self.options, **settings)
+        self.origins.update(dict.fromkeys(settings, origin))
+
+    def _apply_source_defaults(self) -> None:
+        """The source's suggested parse, for each option the definition left alone."""
+        assert self.data is not None
+        source = self.directive.keyword
+        defaults = {k: v for k, v in self.data.defaults.items() if k not in self.explicit}
+        policy = defaults.pop("duplicates_policy", None)
+        if policy in DUPLICATES_POLICIES:
+            self.duplicates_policy = str(policy)
+            self.origins["duplicates_policy"] = f"suggested by the {source} source"
+        elif policy is not None:
+            defaults["duplicates_policy"] = policy  # reported as unknown below
+        if defaults:
+            self.apply(defaults, f"suggested by the {source} source",
+                       f"source {source!r} suggests")
+
+    # -- data: read once, parsed once (narrowed first, maybe) --------------------
+
+    def need_data(self) -> SourceData:
+        """The source's data, read on first need; a broken block has none (reported)."""
+        if self.broken or not self.reading:
+            raise BlockBroken()
+        if self.data is None:
+            self._read()
+        assert self.data is not None
+        return self.data
+
+    def _read(self) -> None:
+        d, source = self.directive, self.source
+        assert source is not None
+        request = SourceRequest(d.args, self.timeout, self.ctx.settings.for_sources(),
+                                self.max_size)
+        try:
+            with calling(self.ctx, SOURCES, d.keyword):
+                data = source.read(request)
+                if not isinstance(data, SourceData) or isinstance(data.lines, (str, bytes)):
+                    raise TypeError(f"read() returned {type(data).__name__}, not a "
+                                    "tstconfig_core.api.SourceData of lines")
+        except DirectiveError as exc:
+            self.report(d, str(self.fail(str(exc))))
+            raise BlockBroken() from exc
+        self.data = data
+        self._warn(data.warnings)
+        if data.exit_status and not self.plan.checks_exit_status:
+            self.report(d, f"{d.keyword} exited with status {data.exit_status}; "
+                           "add 'exit_status' and an assertion if that is expected")
+
+    def _warn(self, warnings: Sequence[str]) -> None:
+        d = self.directive
+        lines = [ln for w in warnings for ln in w.splitlines() if ln.strip()]
+        if self.sensitive and lines:
+            self.ctx.emit(WarningEvent(d.file, d.line, f"standard error: {len(lines)} "
+                                                       f"line(s), {MASK} (the block is "
+                                                       "sensitive)"))
+            return
+        for line in lines[:MAX_WARNING_LINES]:
+            self.ctx.emit(WarningEvent(d.file, d.line, bounded(f"standard error: {line}")))
+        if len(lines) > MAX_WARNING_LINES:
+            self.ctx.emit(WarningEvent(d.file, d.line,
+                                       f"... {len(lines) - MAX_WARNING_LINES} more line(s)"))
+
+    def need_rows(self, current: Directive | None,
+                  lookup: Sequence[str] | None = None) -> Parsed:
+        """The rows, parsed on first need. Given the keys of a ``lookup``, and when the
+        block only looks keys up, only the lines of the keys its plan names may be parsed
+        (:meth:`Parser.narrow`); any other need parses every line, once."""
+        data = self.need_data()
+        if self.narrowed is not None and (lookup is None or not self.covers(lookup)):
+            self.widen()  # the narrowed rows cannot answer this: parse them all
+        if self.parsed is None:
+            self._parse(data, lookup)
+        if self.pending_columns is not None:
+            self._resolve_columns(current)
+        assert self.parsed is not None
+        return self.parsed
+
+    def parse_all(self) -> Parsed | None:
+        """Every row (``--inspect``); None when the block has no data (reported)."""
+        if self.narrowed is not None:
+            self.widen()
+        try:
+            return self.need_rows(None)
+        except DirectiveError as exc:
+            self.report(self.directive, str(exc))
+        except BlockBroken:
+            pass
+        return None
+
+    def _parse(self, data: SourceData, lookup: Sequence[str] | None) -> None:
+        self._apply_source_defaults()
+        try:
+            parser: Parser = plugin(self.ctx, PARSERS, self.parse_mode)
+        except DirectiveError as exc:
+            raise self.fail(str(exc)) from None
+        wanted = self.narrowing_for(lookup) if lookup is not None and self.ctx.narrow else None
+        mask = f"{MASK} (the block is sensitive)" if self.sensitive else None
+        try:
+            with calling(self.ctx, PARSERS, self.parse_mode, seconds=self.timeout,
+                         what="parsing", mask=mask), collector_paused():
+                if wanted is not None:
+                    self.parsed = parse_narrowed(data.lines, self.options, parser, wanted)
+                    self.narrowed = wanted if self.parsed is not None else None
+                if self.parsed is None:
+                    self.parsed = parse_rows(data.lines, self.options, parser)
+        except TimedOut as exc:
+            raise self.fail(str(exc)) from None
+        except DirectiveError as exc:
+            raise self.fail(f"cannot parse the output of {self.directive.keyword} "
+                            f"{self.source_ref.target!r}: {exc}") from None
+        if self.narrowed is None:  # the rows hold what is needed now
+            self.head = tuple(data.lines[:self.options.skip_header_lines + HEAD_LINES])
+            self.data = data._replace(lines=())
+
+    def widen(self) -> None:
+        """Drop narrowed rows and their indexes, so that every row is parsed (once: a
+        block switching key columns back and forth must not narrow again each time)."""
+        self.parsed, self.narrowed, self.widened = None, None, True
+        self._indexes.clear()
+
+    # -- columns ---------------------------------------------------------------------
+
+    def _resolve_columns(self, current: Directive | None) -> None:
+        """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
+        d, self.pending_columns = self.pending_columns, None
+        assert d is not None and self.parsed is not None
+        names = self.parsed.column_names
+        columns = []
+        for arg in d.args:
+            if arg.isdigit():
+                columns.append(int(arg))
+            elif arg in names:
+                columns.append(names.index(arg))
+            else:
+                error = self.fail(_unknown_column(arg, names, self.sensitive))
+                if d is current:
+                    raise error
+                self.report(d, str(error))  # found while running a later directive
+                raise BlockBroken()
+        self.columns = tuple(columns)
+
+    # -- rows, keys and the index ----------------------------------------------------
+
+    def rows(self) -> Sequence[Row]:
+        assert self.parsed is not None
+        return self.parsed.rows if self.selected is None else self.selected
+
+    def index(self, nkeys: int) -> PropertyIndex:
+        rows = self.rows()
+        key = (id(rows), self.columns, nkeys)
+        found = self._indexes.get(key)
+        if found is None:
+            with collector_paused():
+                found = self._indexes[key] = PropertyIndex(rows, self.columns, nkeys,
+                                                           self.lookups(nkeys))
+        return found
+
+    def lookups(self, nkeys: int) -> frozenset[object]:
+        """The keys the block's `property` lines with ``nkeys`` keys name (its plan)."""
+        return self.plan.lookups.get(nkeys, frozenset())
+
+    def key_columns(self, nkeys: int) -> tuple[int, ...] | None:
+        """The raw columns of an ``nkeys`` key; None when fewer columns are mapped."""
+        columns = tuple(range(nkeys)) if self.columns is None else self.columns[:nkeys]
+        return columns if len(columns) == nkeys else None
+
+    def narrowing_for(self, lookup: Sequence[str]) -> Wanted | None:
+        """The rows to narrow the parse to, for a first lookup of ``lookup``: those of
+        every key the block's plan names (None: parse every row)."""
+        columns = self.key_columns(len(lookup))
+        if (not columns or self.widened or self.selected is not None
+                or self.pending_columns is not None):
+            return None
+        wanted = Wanted(columns, self.lookups(len(lookup)))
+        return wanted if _covered(wanted, lookup) else None
+
+    def covers(self, lookup: Sequence[str]) -> bool:
+        """Whether the rows parsed answer a lookup of ``lookup`` (always, unless narrowed)."""
+        return self.narrowed is None or (
+            self.narrowed.columns == self.key_columns(len(lookup))
+            and _covered(self.narrowed, lookup))
+
+
+def _covered(wanted: Wanted, lookup: Sequence[str]) -> bool:
+    return (lookup[0] if len(lookup) == 1 else tuple(lookup)) in wanted.keys
+
+
+def _unknown_column(name: str, names: tuple[str, ...], sensitive: bool) -> str:
+    if sensitive and names:  # the names are the data's (a header line)
+        return (f"columns: no column is named {name!r} (the names are {MASK}: the block "
+                "is sensitive)")
+    if not names:
+        return (f"columns: {name!r} is not a column number, and this block's columns "
+                "have no names (parse_mode table, csv with csv_header, or regex "
+                "with named groups give them names)")
+    known = ", ".join(repr(n) for n in names)
+    return f"columns: no column is named {name!r}; the columns are {known}"

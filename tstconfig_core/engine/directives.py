@@ -1,0 +1,219 @@
+"""The core's own directives, as a table of small functions of (interpreter, directive).
+
+Parse options (``skip_header_lines``, ``separator``, ...) are a table of their
+own in :mod:`tstconfig_core.options`; a parse mode's own options are declared
+by its plugin. Assertions are in :mod:`tstconfig_core.engine.checks`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from tstconfig_core.api import PluginError
+from tstconfig_core.definition import Directive
+from tstconfig_core.engine.block import DUPLICATES_POLICIES, NO_ROWS, Block
+from tstconfig_core.engine.boundary import MASK, DirectiveError, calling, plugin
+from tstconfig_core.limits import parse_size
+from tstconfig_core.loading.groups import SYNTAXES
+from tstconfig_core.options import OPTION_DIRECTIVES, OptionError
+
+if TYPE_CHECKING:
+    from tstconfig_core.engine.interpreter import Interpreter
+
+Handler = Callable[["Interpreter", Directive], None]
+MAX_TIMEOUT = 1_000_000  # seconds: about 11 days
+#: Looks like a number, so it cannot be a column name: ``-1``, ``2.5``.
+_NUMBER_LIKE = re.compile(r"[+-]?\d+(?:\.\d*)?")
+
+
+# -- parse settings -------------------------------------------------------------------
+
+def option(it: Interpreter, d: Directive) -> None:
+    """A parse option of the language (the ParseOptions field of the same name)."""
+    block = it.settable(d)
+    try:
+        value = OPTION_DIRECTIVES[d.keyword](d.args)
+    except OptionError as exc:
+        raise DirectiveError(f"{d.keyword}: {exc}") from None
+    block.set_option(d, value)
+
+
+def parser_option(it: Interpreter, d: Directive) -> None:
+    """An option the block's parse mode declares (``Parser.options``)."""
+    block = it.settable(d)
+    convert = it.parser_options()[d.keyword]
+    try:
+        block.options.extra[d.keyword] = convert(d.args)
+    except (OptionError, PluginError, ValueError) as exc:
+        raise DirectiveError(f"{d.keyword}: {exc}") from None
+
+
+def parse_mode(it: Interpreter, d: Directive) -> None:
+    it.settable(d).set_parse_mode(" ".join(d.args))
+
+
+def syntax(it: Interpreter, d: Directive) -> None:
+    block = it.settable(d)
+    name = " ".join(d.args)
+    try:
+        chosen = plugin(it.ctx, SYNTAXES, name)
+        with calling(it.ctx, SYNTAXES, name):
+            settings = dict(chosen.settings())
+    except DirectiveError as exc:
+        raise block.fail(str(exc)) from None
+    block.apply(settings, f"syntax {name}", f"syntax {name!r} sets")
+    block.explicit.update(settings)  # a syntax is the definition's own choice
+
+
+def timeout(it: Interpreter, d: Directive) -> None:
+    block = it.settable(d)
+    text = " ".join(d.args)
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise DirectiveError(f"timeout: expected a number of seconds above 0 (at most "
+                             f"{MAX_TIMEOUT}), not {text!r}")
+    block.timeout = seconds
+
+
+def max_size(it: Interpreter, d: Directive) -> None:
+    block = it.settable(d)
+    try:
+        block.max_size = parse_size(" ".join(d.args))
+    except ValueError as exc:
+        raise DirectiveError(f"max_size: {exc}") from None
+
+
+def sensitive(it: Interpreter, d: Directive) -> None:
+    """Known from the block's plan before its source is read; set here too, so that
+    nothing after this line is shown even if the plan and the lines ever disagree."""
+    it.need_block(d).sensitive_directive = True
+    if d.args:
+        raise DirectiveError("sensitive takes no arguments")
+
+
+def duplicates_policy(it: Interpreter, d: Directive) -> None:
+    block = it.need_block(d)
+    policy = " ".join(d.args)
+    if policy not in DUPLICATES_POLICIES:
+        raise DirectiveError(f"unknown duplicates policy {policy!r}; "
+                             f"known: {', '.join(DUPLICATES_POLICIES)}")
+    block.duplicates_policy = policy
+    block.explicit.add("duplicates_policy")
+    block.origins.pop("duplicates_policy", None)
+
+
+# -- selecting a value ------------------------------------------------------------------
+
+def section(it: Interpreter, d: Directive) -> None:
+    block = it.need_block(d)
+    name = " ".join(d.args)
+    block.section_name = name  # (known even when parsing fails: ids are made of it)
+    block.read_due = block.parse_due = True
+    parsed = block.need_rows(d)
+    if not d.args:
+        block.selected = None
+        return
+    rows = parsed.sections.get(name)
+    if rows is None:
+        block.selected = NO_ROWS
+        raise DirectiveError(_unknown_section(name, list(parsed.sections), block.sensitive))
+    block.selected = rows  # type: ignore[assignment]  (the same list: its index is cached)
+
+
+def _unknown_section(name: str, names: list[str], sensitive: bool) -> str:
+    if not names:
+        return (f"section {name!r} is undefined: this block has no sections "
+                "(set section_header_pattern or a syntax that has them)")
+    if sensitive:  # the names are the data's
+        return f"section {name!r} is undefined (its names are {MASK}: the block is sensitive)"
+    import difflib
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"section {name!r} is undefined{hint}"
+
+
+def columns(it: Interpreter, d: Directive) -> None:
+    """Column numbers now; column names (table, csv, regex groups) once the rows exist."""
+    block = it.need_block(d)
+    for arg in d.args:
+        if not arg.isdigit() and _NUMBER_LIKE.fullmatch(arg):
+            raise DirectiveError(f"columns: {arg!r} is not a column number (0 or more)")
+    if all(arg.isdigit() for arg in d.args):
+        block.columns = tuple(int(arg) for arg in d.args) or None
+        block.pending_columns = None
+        return
+    block.columns, block.pending_columns = None, d
+    if block.parsed is not None:
+        block.need_rows(d)  # the names are resolved against every row's parse
+
+
+def _selecting(it: Interpreter, d: Directive, selector: str,
+               keys: tuple[str, ...] | None = None) -> Block:
+    """A selector starts: what it selects is known now; its value once it succeeds.
+    Until then (and for good, if it fails) there is no value to check."""
+    block = it.need_block(d)
+    block.keys, block.selector, block.read_due = keys, selector, True
+    block.parse_due = block.parse_due or selector != "exit_status"
+    block.value = None
+    block.no_value = d  # until the value is had
+    return block
+
+
+def property_(it: Interpreter, d: Directive) -> None:
+    block = _selecting(it, d, "property", d.args)
+    block.need_rows(d, lookup=d.args)
+    block.value = block.index(len(d.args)).lookup(d.args, block.duplicates_policy)
+    block.no_value = None
+
+
+def section_size(it: Interpreter, d: Directive) -> None:
+    block = _selecting(it, d, "section_size")
+    block.need_rows(d)
+    block.value, block.no_value = (str(len(block.rows())),), None
+
+
+def exit_status(it: Interpreter, d: Directive) -> None:
+    block = _selecting(it, d, "exit_status")
+    source = block.directive.keyword
+    if it.ctx.check_only and block.source is not None and not block.source.runs_programs:
+        raise DirectiveError(f"exit_status needs a command; '{source}' runs no program, so "
+                             "it has no exit status")
+    status = block.need_data().exit_status
+    if status is None:
+        raise DirectiveError(f"exit_status needs a command; '{source}' has no exit status")
+    block.value, block.no_value = (str(status),), None
+
+
+def name(it: Interpreter, d: Directive) -> None:
+    """Names the block (before its first selector or assertion), else the next assertion."""
+    block = it.need_block(d)
+    text = " ".join(d.args)
+    if not text.strip():
+        raise DirectiveError("name needs a text: the name of this block (before its first "
+                             "property, section or assertion) or of the next assertion")
+    if not block.read_due:
+        if block.name is not None:
+            raise DirectiveError(f"this block is named already ({block.name!r}); a name "
+                                 "for an assertion goes after its property")
+        block.name = text
+    elif block.pending_name is not None:
+        raise DirectiveError(f"the name at line {block.pending_name.line} has no "
+                             "assertion yet; give each assertion one name")
+    else:
+        block.pending_name = d
+
+
+#: The core directives, by keyword (a source directive or an assertion is a plugin's).
+CORE: dict[str, Handler] = {
+    "section": section, "columns": columns, "property": property_,
+    "section_size": section_size, "exit_status": exit_status,
+    "duplicates_policy": duplicates_policy, "timeout": timeout, "max_size": max_size,
+    "sensitive": sensitive, "syntax": syntax, "parse_mode": parse_mode, "name": name,
+}
+#: What an assertion's id is made of, besides sources and assertions: past a file's
+#: error cap only these are read.
+ID_DIRECTIVES = frozenset({"section", "property", "section_size", "exit_status", "name"})

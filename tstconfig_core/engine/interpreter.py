@@ -1,0 +1,243 @@
+"""Running a definition file: block after block, each directive to its handler.
+
+A keyword is resolved in one place (:meth:`Interpreter.handler`), in this
+order: the core's directives, the parse options, the sources, the assertions,
+then the options the block's parse mode declares. Every problem becomes an
+error at ``FILE:LINE`` and the run goes on; after ``MAX_ERRORS`` errors the
+rest of the file is only read for its assertions, each reported not run.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from functools import cached_property
+
+from tstconfig_core.api import OptionConverter, PluginError, Source
+from tstconfig_core.definition import BlockText, Directive, SyntaxProblem, blocks
+from tstconfig_core.engine import checks, directives
+from tstconfig_core.engine.block import Block
+from tstconfig_core.engine.boundary import BlockBroken, DirectiveError, bounded, plugin
+from tstconfig_core.engine.context import Context
+from tstconfig_core.engine.plan import plan_block
+from tstconfig_core.ids import FileIds
+from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, SOURCES
+from tstconfig_core.model import ErrorEvent, FileFinished, FileStarted, SourceRef, WarningEvent
+from tstconfig_core.options import OPTION_DIRECTIVES
+
+MAX_ERRORS = 200
+#: Keywords longer than this get no "did you mean" (no keyword is near that long).
+MAX_KEYWORD = 40
+
+
+class Interpreter:
+    """Runs the directives of one definition file, emitting events."""
+
+    max_errors = MAX_ERRORS
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.block: Block | None = None
+        self.ids = FileIds("")
+        self.clock = 0.0  # when the file's previous result was made
+        self.errors = 0
+        self.capped = False  # past the error cap: the rest is read for its ids only
+
+    # -- the file, block by block ------------------------------------------------
+
+    def run(self, text: str, name: str) -> None:
+        started = time.time()
+        self.ctx.emit(FileStarted(name, started))
+        self.ids, self.clock = FileIds(name), time.perf_counter()
+        for block_text in blocks(text, name, self.is_source, self._worth_reading):
+            self._run_block(block_text)
+        self._finish_block()
+        if self.ids.count == 0:
+            self.ctx.emit(WarningEvent(name, None, "no assertion in this file: it checks nothing"))
+        self.ctx.emit(FileFinished(name, time.time() - started))
+
+    def _worth_reading(self, keyword: str) -> bool:
+        return not self.capped or keyword in self._id_keywords
+
+    @cached_property
+    def _id_keywords(self) -> frozenset[str]:
+        """What an id is made of: sources, selectors, names and assertions."""
+        return frozenset({*directives.ID_DIRECTIVES, *self.ctx.registry.names(SOURCES),
+                          *self.ctx.registry.names(ASSERTIONS)})
+
+    def _run_block(self, text: BlockText) -> None:
+        if text.source is not None:
+            self.guarded(text.source, lambda: self._start_block(text))
+        for item in text.items:
+            if isinstance(item, SyntaxProblem):
+                self.report(item.file, item.line, item.message)
+            elif not self.capped or item.keyword in self._id_keywords:
+                self.guarded(item, lambda: self.handler(item)(self, item))
+
+    def _start_block(self, text: BlockText) -> None:
+        """A new block. One whose source cannot be used (a plugin that fails to load, a
+        program under --no-commands, a line that cannot be read, arguments --check finds
+        wrong) starts broken: the directives after it are its own, its assertions not run."""
+        self._finish_block()
+        d, ctx, problem = text.source, self.ctx, text.problem
+        assert d is not None
+        source: Source | None = None
+        try:
+            source = plugin(ctx, SOURCES, d.keyword)
+        except DirectiveError as exc:
+            problem = problem or str(exc)
+        if source is not None and source.runs_programs and ctx.settings.no_commands:
+            problem = problem or (f"{d.keyword!r} runs a program, and --no-commands refuses "
+                                  "every source that does")
+        if source is not None and problem is None and ctx.check_only:
+            try:
+                source.validate(d.args)
+            except PluginError as exc:
+                problem = str(exc)
+        self.block = Block(
+            ctx=ctx, directive=d, source=source,
+            plan=plan_block(text.items, lambda k: ctx.registry.has(ASSERTIONS, k)),
+            report=lambda at, message: self.report(at.file, at.line, message),
+            source_ref=SourceRef(d.keyword, source.label if source else "Source",
+                                 " ".join(d.args)),
+            timeout=ctx.settings.timeout, max_size=ctx.settings.max_size,
+            reading=not (ctx.check_only or self.capped))
+        if problem is not None:
+            raise self.block.fail(problem)
+
+    def _finish_block(self) -> None:
+        """A block ends: its loose ends are reported, its source read if nothing asked
+        for it (so its errors and warnings still show), and its observers told."""
+        block, self.block = self.block, None
+        if block is None:
+            return
+        if block.option_lines and not block.broken:
+            self._warn_unused_options(block)
+        if block.pending_name is not None:
+            named = block.pending_name
+            self.report(named.file, named.line,
+                        "this name names no assertion: none follows it in its block")
+        if block.reading and block.data is None and not block.broken:
+            self.guarded(block.directive, block.need_data)
+        for observe in self.ctx.observers:
+            observe(block)
+
+    def _warn_unused_options(self, block: Block) -> None:
+        """Options the definition set that the block's parse mode does not read."""
+        try:
+            parser = self.ctx.registry.instance(PARSERS, block.parse_mode)
+        except PluginError:
+            return  # reported where the parse mode was named
+        if parser.takes is None:
+            return  # the parser does not say what it reads
+        from tstconfig_core.api import UNIVERSAL_OPTIONS, LineParser
+        read = parser.takes | UNIVERSAL_OPTIONS
+        if isinstance(parser, LineParser):
+            read |= {"section_header_pattern", "section_footer_pattern"}
+        for keyword, d in block.option_lines.items():
+            if keyword not in read:
+                reads = ", ".join(sorted(parser.takes)) or "none of these options"
+                self.ctx.emit(WarningEvent(d.file, d.line, (
+                    f"{keyword} has no effect with parse_mode {block.parse_mode}, which "
+                    f"reads {reads}")))
+
+    # -- one directive -------------------------------------------------------------
+
+    def is_source(self, keyword: str) -> bool:
+        """Whether ``keyword`` starts a block (core directives and options come first)."""
+        return (keyword not in directives.CORE and keyword not in OPTION_DIRECTIVES
+                and self.ctx.registry.has(SOURCES, keyword))
+
+    def handler(self, d: Directive) -> Callable[[Interpreter, Directive], None]:
+        """What runs a directive: the one place a keyword is resolved."""
+        keyword = d.keyword
+        found = directives.CORE.get(keyword)
+        if found is not None:
+            return found
+        if keyword in OPTION_DIRECTIVES:
+            return directives.option
+        if self.ctx.registry.has(ASSERTIONS, keyword):
+            return checks.assertion
+        if self.block is not None and keyword in self.parser_options():
+            return directives.parser_option
+        raise DirectiveError(self._unknown(keyword))
+
+    def guarded(self, d: Directive, action: Callable[[], object]) -> None:
+        """Run ``action`` for directive ``d``; every failure becomes an error at its line."""
+        try:
+            action()
+        except (DirectiveError, PluginError) as exc:
+            self.report(d.file, d.line, str(exc))
+        except BlockBroken:
+            pass
+        except Exception as exc:  # a bug: still a located error, never a traceback
+            if self.ctx.debug:
+                raise
+            self.report(d.file, d.line, f"internal error running {d.keyword!r}: "
+                                        f"{type(exc).__name__}: {exc}")
+
+    def report(self, file: str, line: int | None, message: str) -> None:
+        """An error, bounded in length. Past the cap the rest of the file is not run,
+        only read for its assertions, each reported not run (the number of tests does
+        not depend on where the errors stop)."""
+        if self.capped:
+            return
+        self.errors += 1
+        if self.errors > self.max_errors:
+            self.capped = True
+            if self.block is not None:
+                self.block.reading = False
+            message = (f"more than {self.max_errors} errors in this file: the rest of it "
+                       "is not run (is it a definition file?)")
+        self.ctx.emit(ErrorEvent(file, line, bounded(message)))
+
+    def need_block(self, d: Directive) -> Block:
+        if self.block is None:
+            sources = ", ".join(self.ctx.registry.names(SOURCES))
+            raise DirectiveError(f"{d.keyword} needs a source first: start a block with a "
+                                 f"source directive ({sources})")
+        return self.block
+
+    def settable(self, d: Directive) -> Block:
+        block = self.need_block(d)
+        block.check_settable(d.keyword)
+        return block
+
+    def parser_options(self) -> Mapping[str, OptionConverter]:
+        assert self.block is not None
+        try:
+            return self.ctx.registry.instance(PARSERS, self.block.parse_mode).options
+        except PluginError:
+            return {}
+
+    def _unknown(self, keyword: str) -> str:
+        registry = self.ctx.registry
+        for group in (SOURCES, ASSERTIONS):
+            if registry.disabled_provider(group, keyword):
+                return registry.unavailable(group, keyword)
+        owners = self._parsers_with_option(keyword)
+        if owners:
+            modes = " or ".join(f"'parse_mode {m}'" for m in owners)
+            now = self.block.parse_mode if self.block else "not set: no source yet"
+            return (f"{keyword!r} is an option of {modes}; put it after that parse_mode "
+                    f"(this block's parse mode is {now})")
+        known = [*directives.CORE, *OPTION_DIRECTIVES, *registry.names(SOURCES),
+                 *registry.names(ASSERTIONS)]
+        if self.block is not None:
+            known.extend(self.parser_options())
+        import difflib
+        close = (difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
+                 if len(keyword) <= MAX_KEYWORD else [])
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown directive {keyword!r}{hint}"
+
+    def _parsers_with_option(self, keyword: str) -> list[str]:
+        """Parse modes that declare ``keyword`` (imports the parsers: error path only)."""
+        owners = []
+        for name in self.ctx.registry.names(PARSERS):
+            try:
+                parser = self.ctx.registry.instance(PARSERS, name)
+            except PluginError:
+                continue  # a broken parser is reported where it is used
+            if keyword in parser.options:
+                owners.append(name)
+        return owners

@@ -1,0 +1,1 @@
+"""Finding and loading plugins: the groups, the index of entry points, the registry."""

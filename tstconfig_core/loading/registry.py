@@ -1,0 +1,180 @@
+"""The plugins of every group: found through entry points, loaded on first use.
+
+Entry points are listed from tstconfig's index of them (see
+:mod:`tstconfig_core.loading.index`), without importing any plugin; a plugin
+module is imported only when a run first uses its name. tstconfig's own
+plugins are imported directly; a third party's are loaded with stevedore,
+with a failure callback and a conflict resolver, so nothing is dropped
+silently. An import failure, a name that is unknown or disabled, or two
+distributions registering the same name, raises :class:`PluginLoadError`,
+which names the entry point and its distribution(s) and becomes an error at
+the definition line that used it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tstconfig_core.api import PluginError
+from tstconfig_core.loading.groups import Group
+from tstconfig_core.loading.index import EntryPoint, installed, load
+
+#: The distribution of the built-in plugins, which cannot be disabled.
+CORE_DISTRIBUTION = "tstconfig"
+#: Comma-separated distributions whose plugins are ignored, as if not installed.
+DISABLE_VARIABLE = "TSTCONFIG_DISABLE_PLUGINS"
+
+
+class PluginLoadError(PluginError):
+    """A plugin cannot be used: unknown, disabled, failing to import, a conflict, wrong type."""
+
+
+def canonical(name: str) -> str:
+    """A distribution name as packaging compares them (``Foo_Bar`` is ``foo-bar``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def describe(ep: EntryPoint) -> str:
+    """``name = module:attr`` in group (from distribution VERSION)."""
+    return (f"entry point '{ep.name} = {ep.value}' in {ep.group} "
+            f"(distribution {ep.dist} {ep.version})")
+
+
+class PluginRegistry:
+    """The plugins of every group, loaded on first use and kept.
+
+    ``disabled`` names distributions whose entry points are left out, as if
+    they were not installed (the core's own cannot be disabled).
+    """
+
+    def __init__(self, disabled: Iterable[str] = ()) -> None:
+        self.disabled = {canonical(d.strip()) for d in disabled if d.strip()} - {CORE_DISTRIBUTION}
+        self._entry_points: dict[str, list[EntryPoint]] = {}
+        self._switched_off: dict[str, dict[str, str]] = {}  # group -> name -> distribution
+        self._names: dict[str, frozenset[str]] = {}
+        self._loaded: dict[tuple[str, str, bool], Any] = {}
+
+    def entry_points(self, group: Group) -> list[EntryPoint]:
+        """The group's entry points, sorted by name, none imported."""
+        if group.name not in self._entry_points:
+            found = sorted((ep for ep in installed() if ep.group == group.name),
+                           key=lambda ep: (ep.name, ep.value))
+            self._entry_points[group.name] = [ep for ep in found
+                                              if canonical(ep.dist) not in self.disabled]
+            self._switched_off[group.name] = {ep.name: ep.dist for ep in found
+                                              if canonical(ep.dist) in self.disabled}
+        return self._entry_points[group.name]
+
+    def disabled_provider(self, group: Group, name: str) -> str | None:
+        """The disabled distribution that registers ``name`` in ``group``, if any."""
+        self.entry_points(group)
+        return self._switched_off[group.name].get(name)
+
+    def names(self, group: Group) -> list[str]:
+        return sorted(self._name_set(group))
+
+    def has(self, group: Group, name: str) -> bool:
+        return name in self._name_set(group)
+
+    def _name_set(self, group: Group) -> frozenset[str]:
+        if group.name not in self._names:
+            self._names[group.name] = frozenset(ep.name for ep in self.entry_points(group))
+        return self._names[group.name]
+
+    def unavailable(self, group: Group, name: str) -> str:
+        """Why ``name`` is no plugin of ``group``: its distribution is disabled, or it is
+        unknown (with the names that are known)."""
+        dist = self.disabled_provider(group, name)
+        if dist:
+            return (f"{group.kind} {name!r} comes from the distribution {dist}, which is "
+                    f"disabled ({DISABLE_VARIABLE} or --disable-plugins)")
+        return f"unknown {group.kind} {name!r}; known: {', '.join(self.names(group))}"
+
+    def load(self, group: Group, name: str) -> Any:
+        """The object an entry point names (imported now, once)."""
+        key = (group.name, name, False)
+        if key not in self._loaded:
+            if not self.has(group, name):
+                raise PluginLoadError(self.unavailable(group, name))
+            self._loaded[key] = self._load(group, name)
+        return self._loaded[key]
+
+    def instance(self, group: Group, name: str) -> Any:
+        """The plugin, checked against its group's contract: an instance made once (a class
+        is instantiated with no arguments), or for a group that makes one per use (reporters)
+        the class itself."""
+        key = (group.name, name, True)
+        if key not in self._loaded:
+            plugin = self.load(group, name)
+            ep = self._single(group, name)
+            if not group.shared:
+                if not (isinstance(plugin, type) and issubclass(plugin, group.contract)):
+                    raise PluginLoadError(f"{group.kind} {name!r} is not a "
+                                          f"{_qualified(group.contract)} class; {describe(ep)}")
+                obj = plugin
+            else:
+                try:
+                    obj = plugin() if isinstance(plugin, type) else plugin
+                except Exception as exc:
+                    raise PluginLoadError(
+                        f"plugin {name!r} could not be created: {type(exc).__name__}: {exc}; "
+                        f"{describe(ep)}") from exc
+                if not isinstance(obj, group.contract):
+                    raise PluginLoadError(f"plugin {name!r} is not a "
+                                          f"{_qualified(group.contract)}; {describe(ep)}")
+            self._loaded[key] = obj
+        return self._loaded[key]
+
+    def describe(self, group: Group, name: str) -> str:
+        """The entry point(s) of ``name``, with their distributions, for messages."""
+        found = [ep for ep in self.entry_points(group) if ep.name == name]
+        return "; ".join(describe(ep) for ep in found) or f"no entry point '{name}' in {group.name}"
+
+    def _single(self, group: Group, name: str) -> EntryPoint:
+        found = [ep for ep in self.entry_points(group) if ep.name == name]
+        if not found:
+            raise PluginLoadError(self.unavailable(group, name))
+        if len(found) > 1:
+            dists = "; ".join(describe(ep) for ep in found)
+            raise PluginLoadError(
+                f"{name!r} is registered by more than one plugin in {group.name}: {dists}; "
+                "uninstall or disable one of them")
+        return found[0]
+
+    def _load(self, group: Group, name: str) -> Any:
+        ep = self._single(group, name)
+        if canonical(ep.dist) == CORE_DISTRIBUTION or name in self._switched_off[group.name]:
+            # tstconfig's own modules: no need for stevedore's machinery (or its import
+            # time). And where a disabled distribution registers the name too, stevedore
+            # would import both before resolving, so the chosen one is loaded alone.
+            try:
+                return load(ep)
+            except Exception as exc:
+                raise self._import_failed(ep, exc) from exc
+        from stevedore import NamedExtensionManager
+        failures: list[BaseException] = []
+
+        def on_failure(_manager: Any, _ep: Any, exc: BaseException) -> None:
+            failures.append(exc)
+
+        def on_conflict(namespace: str, conflicted: str, extensions: list[Any]) -> Any:
+            raise PluginLoadError(f"{conflicted!r} is registered more than once in {namespace}")
+
+        manager = NamedExtensionManager(group.name, names=[name],
+                                        on_load_failure_callback=on_failure,
+                                        conflict_resolver=on_conflict)
+        if failures:
+            raise self._import_failed(ep, failures[0]) from failures[0]
+        if name not in manager.names():
+            raise PluginLoadError(f"plugin {name!r} was not found by stevedore; {describe(ep)}")
+        return manager[name].plugin
+
+    @staticmethod
+    def _import_failed(ep: EntryPoint, exc: BaseException) -> PluginLoadError:
+        return PluginLoadError(f"plugin {ep.name!r} failed to import: {type(exc).__name__}: "
+                               f"{exc}; {describe(ep)}")
+
+
+def _qualified(contract: type) -> str:
+    return f"tstconfig_core.api.{contract.__qualname__}"
