@@ -48,6 +48,8 @@ class ParseOptions:
 
 
 FIELD_NAMES = frozenset(f.name for f in fields(ParseOptions)) - {"extra"}
+#: What ``duplicates_policy`` takes: how the values of rows with one key combine.
+DUPLICATES_POLICIES = ("append", "replace", "ignore", "unique")
 
 
 def _joined(args: Sequence[str]) -> str:

@@ -9,36 +9,18 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import stat
 import sys
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import NamedTuple, TextIO, TypeVar, cast
+from typing import TextIO, TypeVar, cast
 
 import click
 
-STDOUT = "standard output"
-TEMP_PREFIX = ".tstconfig-"
-_FD_DIR = re.compile(r"/proc/(\d+)(?:/task/\d+)?/fd")
-_DEV_NULL = os.makedev(1, 3)  # any number of reports may be thrown away there
+from tstconfig_core.places import STDOUT, Place, Refused, locate, open_place, place_keys
 _T = TypeVar("_T")
 
 
 class ReportError(Exception):
     """A report lost when written or committed; the other reports are still committed."""
-
-
-class _Refused(Exception):
-    """A report target that cannot be used: a usage error, told before anything runs."""
-
-
-class _Place(NamedTuple):
-    """What a report path turned out to be, and what identifies it for collisions."""
-
-    kind: str          # stdout | fd | inplace | socket | file
-    where: str | int   # the descriptor (fd), or the path to open, connect or replace
-    keys: frozenset[Hashable]
-    regular: bool = False
 
 
 class _Guarded(io.TextIOBase):
@@ -87,7 +69,7 @@ class ReportTarget:
         self.name = name
         self.path = path
         self.label = STDOUT if path is None else path
-        self._place: _Place | None = None
+        self._place: Place | None = None
         self._inner: TextIO | None = None
         self._stream: _Guarded | None = None
         self._tmp: str | None = None
@@ -97,16 +79,16 @@ class ReportTarget:
         """A regular file, replaced when the run ends (not a stream written in place)."""
         return self._place is not None and self._place.kind == "file"
 
-    def locate(self) -> _Place:
-        """What the path is; raises _Refused when no report may be written there."""
+    def locate(self) -> Place:
+        """What the path is; raises Refused when no report may be written there."""
         if self._place is None:
-            self._place = _locate(self.path)
+            self._place = locate(self.path)
         return self._place
 
     def open(self) -> TextIO:
         """The report's stream, opened on first use (a FIFO waits for its reader here)."""
         if self._stream is None:
-            self._inner = _open(self.locate(), self)
+            self._inner, self._tmp = open_place(self.locate(), self.label)
             self._stream = _Guarded(self._inner)
         return cast(TextIO, self._stream)
 
@@ -218,7 +200,7 @@ def discard_all(targets: Sequence[ReportTarget]) -> None:
 def _checked(target: ReportTarget, step: Callable[[], _T]) -> _T:
     try:
         return step()
-    except _Refused as exc:
+    except Refused as exc:
         raise _usage(target, str(exc)) from None
 
 
@@ -234,20 +216,6 @@ def _collision(first: ReportTarget, second: ReportTarget) -> str:
             "give each reporter its own path")
 
 
-def _reason(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def _keys(path: str | None, st: os.stat_result | None) -> frozenset[Hashable]:
-    """The resolved path and the file's device and inode: equal keys are one place."""
-    if st is not None and stat.S_ISCHR(st.st_mode) and st.st_rdev == _DEV_NULL:
-        return frozenset()
-    keys: set[Hashable] = set() if path is None else {os.path.realpath(path)}
-    if st is not None:
-        keys.add((st.st_dev, st.st_ino))
-    return frozenset(keys)
-
-
 def _input_keys(inputs: Sequence[tuple[str, str]]) -> Iterator[tuple[tuple[str, str], Hashable]]:
     """The keys of each input file: definitions come already expanded from directories."""
     for path, what in inputs:
@@ -257,149 +225,8 @@ def _input_keys(inputs: Sequence[tuple[str, str]]) -> Iterator[tuple[tuple[str, 
             st: os.stat_result | None = os.stat(path)
         except OSError:
             st = None
-        for key in _keys(path, st):
+        for key in place_keys(path, st):
             yield (path, what), key
-
-
-def _fd_link(path: str) -> tuple[int, int] | None:
-    """(pid, N) when the path leads, through symlinks, to /proc/PID/fd/N (/dev/fd/N,
-    /dev/stdout, /proc/self/fd/N): a descriptor, which opening by name would not give."""
-    current = os.path.abspath(path)
-    for _ in range(40):
-        folder, base = os.path.split(current)
-        if base.isdigit():
-            match = _FD_DIR.fullmatch(os.path.realpath(folder))
-            if match:
-                return int(match.group(1)), int(base)
-        try:
-            target = os.readlink(current)
-        except OSError:
-            return None
-        current = os.path.normpath(os.path.join(folder, target))
-    return None
-
-
-def _locate(path: str | None) -> _Place:
-    if path is None:
-        try:
-            st = os.fstat(1)
-        except OSError:
-            raise _Refused("standard output is closed") from None
-        return _Place("stdout", 1, _keys(None, st) | {STDOUT})
-    link = _fd_link(path)
-    if link is not None and link[0] == os.getpid():
-        try:
-            st = os.fstat(link[1])
-        except OSError as exc:
-            raise _Refused(f"descriptor {link[1]} ({path}) is not open: {_reason(exc)}") from None
-        return _Place("fd", link[1], _keys(None, st))
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return _Place("file", os.path.realpath(path), _keys(path, None), regular=True)
-    except OSError as exc:
-        raise _Refused(f"cannot use {path}: {_reason(exc)}") from None
-    mode = st.st_mode
-    if stat.S_ISDIR(mode):
-        raise _Refused(f"{path} is a directory; give a file name")
-    if stat.S_ISBLK(mode):
-        raise _Refused(f"{path} is a block device; a report is never written onto a disk")
-    if stat.S_ISREG(mode) and link is None:
-        real = os.path.realpath(path)
-        _check_replaceable(real, st)
-        return _Place("file", real, _keys(path, st), regular=True)
-    kind = "socket" if stat.S_ISSOCK(mode) else "inplace"
-    return _Place(kind, path, _keys(path, st), regular=stat.S_ISREG(mode))
-
-
-def _check_replaceable(path: str, st: os.stat_result) -> None:
-    """Refuse now what os.replace would refuse at the end: in a sticky folder (/tmp), a
-    file of another user can be replaced only by that user, the folder's owner or root."""
-    uid = os.geteuid()
-    try:
-        folder = os.stat(os.path.dirname(path))
-    except OSError:
-        return  # told when the temporary file is made
-    if (folder.st_mode & stat.S_ISVTX and uid not in (0, st.st_uid, folder.st_uid)):
-        raise _Refused(f"cannot replace {path}: it belongs to another user (uid {st.st_uid}) "
-                       "in a sticky folder; remove it, or give another path")
-
-
-def _open(place: _Place, target: ReportTarget) -> TextIO:
-    """The stream of a located target; raises _Refused with the reason for people."""
-    if place.kind == "stdout":
-        if sys.stdout is None:
-            raise _Refused("standard output is closed")
-        return sys.stdout
-    where = str(place.where)
-    if place.kind == "fd":
-        fd = _dup_for_writing(int(place.where), target.label)
-    elif place.kind == "socket":
-        fd = _connect(where)
-    elif place.kind == "inplace":
-        flags = os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC | (os.O_TRUNC if place.regular else 0)
-        try:
-            fd = os.open(where, flags)
-        except OSError as exc:
-            raise _Refused(f"cannot open {where} for writing: {_reason(exc)}") from None
-    else:
-        fd, target._tmp = _temporary(where)
-    return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-
-
-def _dup_for_writing(fd: int, label: str) -> int:
-    """A copy of an inherited descriptor: /dev/fd/N of a socket cannot be opened (ENXIO)."""
-    import fcntl
-    try:
-        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
-            raise _Refused(f"descriptor {fd} ({label}) is open for reading only")
-        return os.dup(fd)
-    except OSError as exc:
-        raise _Refused(f"cannot write to descriptor {fd} ({label}): {_reason(exc)}") from None
-
-
-def _connect(path: str) -> int:
-    import socket
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(path)
-    except OSError as exc:
-        sock.close()
-        raise _Refused(f"cannot connect to the socket {path}: {_reason(exc)}") from None
-    return sock.detach()
-
-
-def _temporary(final: str) -> tuple[int, str]:
-    """A new file beside FINAL, with FINAL's mode (and owner, as root) or the umask's."""
-    folder = os.path.dirname(final)
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise _Refused(f"cannot create the folder {folder}: {_reason(exc)}") from None
-    try:
-        existing: os.stat_result | None = os.stat(final)
-    except OSError:
-        existing = None
-    while True:
-        tmp = os.path.join(folder, f"{TEMP_PREFIX}{os.urandom(6).hex()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-            break
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise _Refused(f"cannot write a file in {folder}: {_reason(exc)} (the report "
-                           "is written beside its file, then renamed over it)") from None
-    if existing is not None:
-        try:
-            if os.geteuid() == 0:
-                os.fchown(fd, existing.st_uid, existing.st_gid)
-            os.fchmod(fd, stat.S_IMODE(existing.st_mode))
-        except OSError as exc:
-            os.close(fd)
-            os.unlink(tmp)
-            raise _Refused(f"cannot give {tmp} the mode of {final}: {_reason(exc)}") from None
-    return fd, tmp
 
 
 def _silence_stdout() -> None:

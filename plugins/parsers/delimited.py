@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import replace
 
 from tstconfig_core.api import (LineParser, OptionError, ParseOptions, PluginError, Prepared,
                                 Row, bool_option, unescape_java)

@@ -6,7 +6,7 @@ import pytest
 import shutil
 import subprocess
 
-from tstconfig_core.api import Assertion, PluginError
+from tstconfig_core.api import PluginError
 from tstconfig_core.loading.groups import ASSERTIONS
 from tstconfig_core.loading.registry import PluginRegistry
 

@@ -12,25 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from tstconfig_core.api import Parsed, Parser, Row, Source, SourceData, SourceRequest, Wanted
+from tstconfig_core.api import Parsed, Row, Source, SourceData, Wanted
 from tstconfig_core.definition import Directive
-from tstconfig_core.engine.boundary import (MASK, BlockBroken, DirectiveError, TimedOut,
-                                            bounded, calling, plugin)
+from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, plugin
 from tstconfig_core.engine.context import Context
 from tstconfig_core.engine.index import PropertyIndex
-from tstconfig_core.engine.parsing import parse_narrowed, parse_rows
+from tstconfig_core.engine.parsing import parse_block
 from tstconfig_core.engine.plan import BlockPlan
+from tstconfig_core.engine.reading import read_source
 from tstconfig_core.limits import collector_paused
-from tstconfig_core.loading.groups import PARSERS, SOURCES
-from tstconfig_core.model import SourceRef, WarningEvent
+from tstconfig_core.loading.groups import PARSERS
+from tstconfig_core.model import SourceRef
 from tstconfig_core.options import FIELD_NAMES, ParseOptions
-
-DUPLICATES_POLICIES = ("append", "replace", "ignore", "unique")
 #: What an unknown section selects: no rows (one shared list, so its index is cached once).
 NO_ROWS: list[Row] = []
-#: Raw lines kept once the rows are parsed, for --inspect's ruler.
-HEAD_LINES = 64
-MAX_WARNING_LINES = 20
 DEFAULT_PARSE_MODE = "tokenized"
 #: Directives that limit reading the source: they must come before it is read.
 SOURCE_LIMITS = ("timeout", "max_size")
@@ -140,21 +135,6 @@ class Block:
         self.options = replace(self.options, **settings)
         self.origins.update(dict.fromkeys(settings, origin))
 
-    def _apply_source_defaults(self) -> None:
-        """The source's suggested parse, for each option the definition left alone."""
-        assert self.data is not None
-        source = self.directive.keyword
-        defaults = {k: v for k, v in self.data.defaults.items() if k not in self.explicit}
-        policy = defaults.pop("duplicates_policy", None)
-        if policy in DUPLICATES_POLICIES:
-            self.duplicates_policy = str(policy)
-            self.origins["duplicates_policy"] = f"suggested by the {source} source"
-        elif policy is not None:
-            defaults["duplicates_policy"] = policy  # reported as unknown below
-        if defaults:
-            self.apply(defaults, f"suggested by the {source} source",
-                       f"source {source!r} suggests")
-
     # -- data: read once, parsed once (narrowed first, maybe) --------------------
 
     def need_data(self) -> SourceData:
@@ -162,43 +142,9 @@ class Block:
         if self.broken or not self.reading:
             raise BlockBroken()
         if self.data is None:
-            self._read()
+            read_source(self)
         assert self.data is not None
         return self.data
-
-    def _read(self) -> None:
-        d, source = self.directive, self.source
-        assert source is not None
-        request = SourceRequest(d.args, self.timeout, self.ctx.settings.for_sources(),
-                                self.max_size)
-        try:
-            with calling(self.ctx, SOURCES, d.keyword):
-                data = source.read(request)
-                if not isinstance(data, SourceData) or isinstance(data.lines, (str, bytes)):
-                    raise TypeError(f"read() returned {type(data).__name__}, not a "
-                                    "tstconfig_core.api.SourceData of lines")
-        except DirectiveError as exc:
-            self.report(d, str(self.fail(str(exc))))
-            raise BlockBroken() from exc
-        self.data = data
-        self._warn(data.warnings)
-        if data.exit_status and not self.plan.checks_exit_status:
-            self.report(d, f"{d.keyword} exited with status {data.exit_status}; "
-                           "add 'exit_status' and an assertion if that is expected")
-
-    def _warn(self, warnings: Sequence[str]) -> None:
-        d = self.directive
-        lines = [ln for w in warnings for ln in w.splitlines() if ln.strip()]
-        if self.sensitive and lines:
-            self.ctx.emit(WarningEvent(d.file, d.line, f"standard error: {len(lines)} "
-                                                       f"line(s), {MASK} (the block is "
-                                                       "sensitive)"))
-            return
-        for line in lines[:MAX_WARNING_LINES]:
-            self.ctx.emit(WarningEvent(d.file, d.line, bounded(f"standard error: {line}")))
-        if len(lines) > MAX_WARNING_LINES:
-            self.ctx.emit(WarningEvent(d.file, d.line,
-                                       f"... {len(lines) - MAX_WARNING_LINES} more line(s)"))
 
     def need_rows(self, current: Directive | None,
                   lookup: Sequence[str] | None = None) -> Parsed:
@@ -209,7 +155,7 @@ class Block:
         if self.narrowed is not None and (lookup is None or not self.covers(lookup)):
             self.widen()  # the narrowed rows cannot answer this: parse them all
         if self.parsed is None:
-            self._parse(data, lookup)
+            parse_block(self, data, lookup)
         if self.pending_columns is not None:
             self._resolve_columns(current)
         assert self.parsed is not None
@@ -226,31 +172,6 @@ class Block:
         except BlockBroken:
             pass
         return None
-
-    def _parse(self, data: SourceData, lookup: Sequence[str] | None) -> None:
-        self._apply_source_defaults()
-        try:
-            parser: Parser = plugin(self.ctx, PARSERS, self.parse_mode)
-        except DirectiveError as exc:
-            raise self.fail(str(exc)) from None
-        wanted = self.narrowing_for(lookup) if lookup is not None and self.ctx.narrow else None
-        mask = f"{MASK} (the block is sensitive)" if self.sensitive else None
-        try:
-            with calling(self.ctx, PARSERS, self.parse_mode, seconds=self.timeout,
-                         what="parsing", mask=mask), collector_paused():
-                if wanted is not None:
-                    self.parsed = parse_narrowed(data.lines, self.options, parser, wanted)
-                    self.narrowed = wanted if self.parsed is not None else None
-                if self.parsed is None:
-                    self.parsed = parse_rows(data.lines, self.options, parser)
-        except TimedOut as exc:
-            raise self.fail(str(exc)) from None
-        except DirectiveError as exc:
-            raise self.fail(f"cannot parse the output of {self.directive.keyword} "
-                            f"{self.source_ref.target!r}: {exc}") from None
-        if self.narrowed is None:  # the rows hold what is needed now
-            self.head = tuple(data.lines[:self.options.skip_header_lines + HEAD_LINES])
-            self.data = data._replace(lines=())
 
     def widen(self) -> None:
         """Drop narrowed rows and their indexes, so that every row is parsed (once: a

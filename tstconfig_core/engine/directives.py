@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from tstconfig_core.api import PluginError
 from tstconfig_core.definition import Directive
-from tstconfig_core.engine.block import DUPLICATES_POLICIES, NO_ROWS, Block
+from tstconfig_core.engine.block import NO_ROWS, Block
 from tstconfig_core.engine.boundary import MASK, DirectiveError, calling, plugin
 from tstconfig_core.limits import parse_size
 from tstconfig_core.loading.groups import SYNTAXES
-from tstconfig_core.options import OPTION_DIRECTIVES, OptionError
+from tstconfig_core.options import DUPLICATES_POLICIES, OPTION_DIRECTIVES, OptionError
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.interpreter import Interpreter

@@ -2,8 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from tstconfig_core.api import Parsed, Parser, ParseOptions, Wanted
+from tstconfig_core.api import Parsed, Parser, ParseOptions, SourceData, Wanted
+from tstconfig_core.engine.boundary import MASK, DirectiveError, TimedOut, calling, plugin
+from tstconfig_core.limits import collector_paused
+from tstconfig_core.loading.groups import PARSERS
+from tstconfig_core.options import DUPLICATES_POLICIES
+
+if TYPE_CHECKING:
+    from tstconfig_core.engine.block import Block
+
+#: Raw lines kept once the rows are parsed, for --inspect's ruler.
+HEAD_LINES = 64
 
 
 def selected_lines(lines: Sequence[str], options: ParseOptions) -> Sequence[str]:
@@ -45,3 +56,47 @@ def _checked(parsed: object) -> Parsed:
     if not isinstance(parsed, Parsed):
         raise TypeError(f"parse() returned {type(parsed).__name__}, not tstconfig_core.api.Parsed")
     return parsed
+
+
+def parse_block(block: Block, data: SourceData, lookup: Sequence[str] | None) -> None:
+    """Parse the block's data into its rows: narrowed to the keys its plan names when
+    it can be, else every row; a failure breaks the block."""
+    _apply_source_defaults(block)
+    try:
+        parser: Parser = plugin(block.ctx, PARSERS, block.parse_mode)
+    except DirectiveError as exc:
+        raise block.fail(str(exc)) from None
+    wanted = block.narrowing_for(lookup) if lookup is not None and block.ctx.narrow else None
+    mask = f"{MASK} (the block is sensitive)" if block.sensitive else None
+    try:
+        with calling(block.ctx, PARSERS, block.parse_mode, seconds=block.timeout,
+                     what="parsing", mask=mask), collector_paused():
+            if wanted is not None:
+                block.parsed = parse_narrowed(data.lines, block.options, parser, wanted)
+                block.narrowed = wanted if block.parsed is not None else None
+            if block.parsed is None:
+                block.parsed = parse_rows(data.lines, block.options, parser)
+    except TimedOut as exc:
+        raise block.fail(str(exc)) from None
+    except DirectiveError as exc:
+        raise block.fail(f"cannot parse the output of {block.directive.keyword} "
+                         f"{block.source_ref.target!r}: {exc}") from None
+    if block.narrowed is None:  # the rows hold what is needed now
+        block.head = tuple(data.lines[:block.options.skip_header_lines + HEAD_LINES])
+        block.data = data._replace(lines=())
+
+
+def _apply_source_defaults(block: Block) -> None:
+    """The source's suggested parse, for each option the definition left alone."""
+    assert block.data is not None
+    source = block.directive.keyword
+    defaults = {k: v for k, v in block.data.defaults.items() if k not in block.explicit}
+    policy = defaults.pop("duplicates_policy", None)
+    if policy in DUPLICATES_POLICIES:
+        block.duplicates_policy = str(policy)
+        block.origins["duplicates_policy"] = f"suggested by the {source} source"
+    elif policy is not None:
+        defaults["duplicates_policy"] = policy  # reported as unknown below
+    if defaults:
+        block.apply(defaults, f"suggested by the {source} source",
+                f"source {source!r} suggests")
