@@ -23,11 +23,15 @@ from __future__ import annotations
 
 from tstconfig_core.contract.assertions import Assertion
 from tstconfig_core.contract.base import OptionConverter, PluginError, Row, Value
+from tstconfig_core.contract.hosts import (Answer, Entry, Host, HostError, HostRequest,
+                                           ListFolder, PathStat, ProgramResult, ReadFile,
+                                           RunProgram, StatPath, TooLargeAnswer)
 from tstconfig_core.contract.parsers import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser,
                                              Prepared, Syntax, Wanted, in_sections)
 from tstconfig_core.contract.reporters import ReportSettings, Reporter
 from tstconfig_core.contract.sources import Source, SourceData, SourceRequest
 from tstconfig_core.definition import decode, split_lines
+from tstconfig_core.hosts.local import LocalHost
 from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded, shown_size
 from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
                                   ErrorEvent, Event, FileFinished, FileStarted, RunFinished,
@@ -44,6 +48,10 @@ __all__ = [
     "Assertion", "LineParser", "OptionConverter", "ParseOptions", "Parsed", "Parser",
     "PluginError", "Prepared", "ReportSettings", "Reporter", "Row", "Source", "SourceData",
     "SourceRequest", "Syntax", "UNIVERSAL_OPTIONS", "Value", "Wanted",
+    # the host sources read through, what they ask of it, and its answers
+    "Answer", "Entry", "Host", "HostError", "HostRequest", "ListFolder", "PathStat",
+    "ProgramResult", "ReadFile", "RunProgram", "StatPath", "TooLargeAnswer",
+    "LocalHost",  # this machine, or a folder tree: for a plugin's tests
     # the events a reporter receives, and the outcomes of an AssertionResult
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
     "RunStarted", "SourceRef", "Summary", "WarningEvent",

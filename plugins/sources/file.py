@@ -3,23 +3,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import (PluginError, Source, SourceData, SourceRequest, TooLarge,
-                                decode, read_bounded, split_lines)
+from tstconfig_core.api import (Answer, HostError, HostRequest, PluginError, ReadFile, Source,
+                                SourceData, SourceRequest, TooLargeAnswer, decode, split_lines)
 
 
-def read_text_file(path: str, max_size: int) -> list[str]:
-    """The lines of a file, bounded; every way it can fail is a PluginError."""
-    try:
-        data = read_bounded(path, max_size)
-    except TooLarge as exc:
-        raise PluginError(f"{path!r} is larger than the size limit ({exc}); raise it with "
-                          "'max_size SIZE' in the block or --max-size") from None
-    except OSError as exc:
-        raise PluginError(f"cannot read file {path!r}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # e.g. a NUL character in the path
-        raise PluginError(f"cannot read file {path!r}: {exc}") from None
-    text = decode(data)
-    del data  # the bytes need not stay while the text is cut into lines (the peak)
+def text_lines(content: Answer, path: str) -> list[str]:
+    """The lines of a file the host read; every way it can have failed is a PluginError.
+    (The caller hands over its only reference: the bytes are freed once decoded.)"""
+    if isinstance(content, TooLargeAnswer):
+        raise PluginError(f"{path!r} is larger than the size limit ({content}); raise it with "
+                          "'max_size SIZE' in the block or --max-size")
+    if isinstance(content, HostError):
+        raise PluginError(f"cannot read file {path!r}: {content}")
+    text = decode(content)  # type: ignore[arg-type]
+    del content  # the bytes need not stay while the text is cut into lines (the peak)
     return split_lines(text)
 
 
@@ -38,6 +35,9 @@ class FileSource(Source):
         if not " ".join(args):
             raise PluginError("file needs a path")
 
-    def read(self, request: SourceRequest) -> SourceData:
+    def requests(self, request: SourceRequest) -> list[HostRequest]:
         self.validate(request.args)
-        return SourceData(read_text_file(" ".join(request.args), request.max_size))
+        return [ReadFile(" ".join(request.args))]
+
+    def build(self, request: SourceRequest, answers: list[Answer]) -> SourceData:
+        return SourceData(text_lines(answers.pop(), " ".join(request.args)))

@@ -1,7 +1,7 @@
 """The ``proc`` source: ``proc PATH`` reads PATH under the /proc root.
 
-The root is ``/proc`` unless ``--proc-root DIR`` (or ``TSTCONFIG_PROC_ROOT``)
-moves it, for tests and containers. Known files come with a parse that suits
+The host reads its /proc: this machine's, unless ``--proc-root DIR`` (or
+``TSTCONFIG_PROC_ROOT``) or ``--root DIR`` moves it, for tests and containers. Known files come with a parse that suits
 them, used for each option the block does not set itself; the socket tables
 are decoded into netstat's table, and ``net/listening`` lists the listening
 TCP sockets of both families by port.
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Sequence
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from tstconfig_core.api import PluginError, Source, SourceData, SourceRequest
-from tstconfig_plugins.sources.file import read_text_file
+from tstconfig_core.api import (Answer, HostError, HostRequest, PluginError, ReadFile, Source,
+                                SourceData, SourceRequest)
+from tstconfig_plugins.sources.file import text_lines
+from tstconfig_plugins.sources.sockets import (OWNER_REQUESTS, listening_table, netstat_table,
+                                               sockets_from)
 
 DEFAULT_ROOT = "/proc"
 LISTENING = "net/listening"
@@ -57,23 +59,14 @@ def relative_path(path: str) -> str:
     return path
 
 
-def resolve(root: str, path: str) -> tuple[str, str]:
-    """(the path under the root, normalized; the full path). PluginError if it escapes."""
-    relative = os.path.normpath(relative_path(path))
-    full = os.path.join(root, relative)
-    real_root = os.path.realpath(root)
-    real = os.path.realpath(full)
-    if real != real_root and not real.startswith(real_root + os.sep):
-        raise PluginError(f"proc path {path!r} leads out of the /proc root (to {real})")
-    return relative, full
-
-
 class ProcSource(Source):
     """Read a file of the proc filesystem: ``proc meminfo``, ``proc net/tcp``.
 
     ``net/tcp``, ``net/tcp6``, ``net/udp`` and ``net/udp6`` are decoded into
     the table ``netstat -pn`` prints; ``net/listening`` has one row per
-    listening TCP socket (IPv4 and IPv6), keyed by port.
+    listening TCP socket (IPv4 and IPv6), keyed by port. The host answers
+    from its /proc (``--proc-root`` or ``--root`` move it), and refuses a path
+    whose links lead out of it.
     """
 
     summary = "read /proc: proc meminfo, proc net/tcp, proc net/listening"
@@ -82,33 +75,46 @@ class ProcSource(Source):
     def validate(self, args: Sequence[str]) -> None:
         relative_path(" ".join(args))
 
-    def read(self, request: SourceRequest) -> SourceData:
+    def requests(self, request: SourceRequest) -> list[HostRequest]:
         self.validate(request.args)
-        path = " ".join(request.args)
-        root = str(request.settings.get("proc_root") or DEFAULT_ROOT)
-        if not os.path.isdir(root):
-            raise PluginError(f"the /proc root {root!r} is not a directory")
-        relative, full = resolve(root, path)
-        if relative == LISTENING:
-            return self._listening(root)
-        table = relative.removeprefix("net/")
-        if relative.startswith("net/") and table in SOCKET_TABLES:
-            return self._sockets(root, table)
-        return SourceData(read_text_file(full, request.max_size), defaults=_defaults(relative))
+        relative = _relative(request)
+        tables = _tables(relative)
+        if tables:
+            return [*(ReadFile(f"{DEFAULT_ROOT}/net/{t}") for t in tables), *OWNER_REQUESTS]
+        return [ReadFile(f"{DEFAULT_ROOT}/{relative}")]
 
-    @staticmethod
-    def _sockets(root: str, table: str) -> SourceData:
-        from tstconfig_plugins.sources.sockets import netstat_table, read_sockets
-        if not os.path.exists(os.path.join(root, "net", table)):
-            raise PluginError(f"{root}/net/{table} does not exist (no IPv6 in this kernel?)")
-        lines, positions = netstat_table(read_sockets(root, (table,)))
+    def build(self, request: SourceRequest, answers: list[Answer]) -> SourceData:
+        relative = _relative(request)
+        tables = _tables(relative)
+        if not tables:
+            return SourceData(text_lines(answers.pop(), f"{DEFAULT_ROOT}/{relative}"),
+                              defaults=_defaults(relative))
+        comms, fd_lists = answers.pop(), answers.pop()
+        found: dict[str, bytes] = {}
+        for table, content in zip(tables, answers):
+            if isinstance(content, HostError):
+                if relative == LISTENING:
+                    continue  # e.g. tcp6 on a kernel without IPv6: no sockets there
+                raise PluginError(f"{DEFAULT_ROOT}/net/{table} cannot be read: {content} "
+                                  "(no IPv6 in this kernel?)")
+            found[table] = content  # type: ignore[assignment]
+        sockets = sockets_from(found, fd_lists, comms)  # type: ignore[arg-type]
+        if relative == LISTENING:
+            lines, positions = listening_table(sockets)
+            return SourceData(lines, defaults={"parse_mode": "table", "positions": positions,
+                                               "duplicates_policy": "unique"})
+        lines, positions = netstat_table(sockets)
         return SourceData(lines, defaults={"parse_mode": "table", "positions": positions,
                                            "skip_header_lines": 1})
 
-    @staticmethod
-    def _listening(root: str) -> SourceData:
-        from tstconfig_plugins.sources.sockets import listening_table, read_sockets
-        lines, positions = listening_table(read_sockets(root, ("tcp", "tcp6")))
-        return SourceData(lines, defaults={"parse_mode": "table", "positions": positions,
-                                           "duplicates_policy": "unique"})
 
+def _relative(request: SourceRequest) -> str:
+    return os.path.normpath(relative_path(" ".join(request.args)))
+
+
+def _tables(relative: str) -> tuple[str, ...]:
+    """The socket tables a path reads (none: it is a plain file)."""
+    if relative == LISTENING:
+        return ("tcp", "tcp6")
+    table = relative.removeprefix("net/")
+    return (table,) if relative.startswith("net/") and table in SOCKET_TABLES else ()

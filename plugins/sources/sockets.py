@@ -10,11 +10,12 @@ be read (another user's, when not root) shows as ``-``, as in netstat.
 """
 from __future__ import annotations
 
-import os
 import socket
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from tstconfig_core.api import DEFAULT_MAX_SIZE, Entry, ListFolder, LocalHost, ReadFile
 
 TCP_STATES = {
     1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
@@ -87,64 +88,69 @@ def parse_table(proto: str, lines: Iterable[str]) -> list[Socket]:
     return out
 
 
-def socket_owners(root: str, inodes: set[int]) -> dict[int, str]:
-    """inode -> ``PID/comm`` for the sockets whose owner's descriptors can be read.
+#: What finding the owners of sockets asks of the host: every process's descriptors (the
+#: links name the socket inodes) and names, in one round.
+OWNER_REQUESTS = (ListFolder("/proc/[0-9]*/fd", glob=True), ReadFile("/proc/[0-9]*/comm", glob=True))
 
-    Processes are visited in PID order and the first owner wins, so a socket
-    shared by a parent and its workers shows the parent, as netstat does.
+
+def owners_from(fd_lists: Mapping[str, object], comms: Mapping[str, object],
+                inodes: set[int]) -> dict[int, str]:
+    """inode -> ``PID/comm`` for the sockets whose owner's descriptors could be read.
+
+    ``fd_lists`` and ``comms`` are the host's answers to OWNER_REQUESTS. Processes are
+    taken in PID order and the first owner wins, so a socket shared by a parent and its
+    workers shows the parent, as netstat does.
     """
     owners: dict[int, str] = {}
     if not inodes:
         return owners
-    try:
-        pids = sorted(int(name) for name in os.listdir(root) if name.isdigit())
-    except OSError:
-        return owners
-    for pid in pids:
-        fd_dir = os.path.join(root, str(pid), "fd")
-        try:
-            fds = os.listdir(fd_dir)
-        except OSError:
-            continue  # gone, or not ours to read
-        found = []
-        for fd in fds:
-            try:
-                target = os.readlink(os.path.join(fd_dir, fd))
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inode = int(target[8:-1])
-                if inode in inodes and inode not in owners:
-                    found.append(inode)
+    by_pid = sorted((int(path.split("/")[2]), entries) for path, entries in fd_lists.items()
+                    if path.split("/")[2].isdigit() and isinstance(entries, tuple))
+    for pid, entries in by_pid:
+        found = [inode for inode in (_inode(e) for e in entries)
+                 if inode in inodes and inode not in owners]
         if found:
-            name = _comm(root, pid)
-            for inode in found:
-                owners[inode] = f"{pid}/{name}"
+            name = comms.get(f"/proc/{pid}/comm")
+            shown = name.decode("utf-8", "replace").rstrip("\n") if isinstance(
+                name, (bytes, bytearray)) else ""
+            for inode in dict.fromkeys(found):
+                owners[inode] = f"{pid}/{shown or '-'}"
             if len(owners) == len(inodes):
                 break
     return owners
 
 
-def _comm(root: str, pid: int) -> str:
-    try:
-        with open(os.path.join(root, str(pid), "comm"), encoding="utf-8",
-                  errors="replace") as fh:
-            return fh.read().rstrip("\n") or "-"
-    except OSError:
-        return "-"
+def _inode(entry: Entry) -> int | None:
+    target = entry.target or ""
+    return int(target[8:-1]) if target.startswith("socket:[") and target[8:-1].isdigit() else None
 
 
-def read_sockets(root: str, protos: Sequence[str]) -> list[Socket]:
-    """The sockets of the given tables under ``root`` (a missing table has none)."""
+def sockets_from(tables: Mapping[str, bytes], fd_lists: Mapping[str, object],
+                 comms: Mapping[str, object]) -> list[Socket]:
+    """The sockets of the tables (proto -> the bytes of /proc/net/PROTO), with owners."""
     sockets: list[Socket] = []
-    for proto in protos:
-        try:
-            with open(os.path.join(root, "net", proto), encoding="ascii", errors="replace") as fh:
-                sockets.extend(parse_table(proto, fh))
-        except FileNotFoundError:
-            continue  # e.g. tcp6 on a kernel without IPv6
-    owners = socket_owners(root, {s.inode for s in sockets if s.inode})
+    for proto, content in tables.items():
+        sockets.extend(parse_table(proto, content.decode("ascii", "replace").splitlines()))
+    owners = owners_from(fd_lists, comms, {s.inode for s in sockets if s.inode})
     return [Socket(**{**s.__dict__, "owner": owners.get(s.inode, "-")}) for s in sockets]
+
+
+def read_sockets(proc_root: str, protos: Sequence[str]) -> list[Socket]:
+    """The sockets of the given tables of a /proc (a missing table has none), asked of a
+    local host the way the proc source asks: for tests and tools."""
+    host = LocalHost(proc_root=proc_root)
+    answers = host.answer([*(ReadFile(f"/proc/net/{p}") for p in protos), *OWNER_REQUESTS],
+                          timeout=10.0, max_size=DEFAULT_MAX_SIZE)
+    tables = {p: a for p, a in zip(protos, answers) if isinstance(a, (bytes, bytearray))}
+    return sockets_from(tables, answers[-2], answers[-1])  # type: ignore[arg-type]
+
+
+def socket_owners(proc_root: str, inodes: set[int]) -> dict[int, str]:
+    """inode -> ``PID/comm``, for the sockets of a /proc whose owners can be read."""
+    host = LocalHost(proc_root=proc_root)
+    fd_lists, comms = host.answer(list(OWNER_REQUESTS), timeout=10.0,
+                                  max_size=DEFAULT_MAX_SIZE)
+    return owners_from(fd_lists, comms, inodes)  # type: ignore[arg-type]
 
 
 def layout(rows: Sequence[Sequence[str]], minimums: Sequence[int]) -> tuple[list[str], tuple[int, ...]]:

@@ -1,11 +1,12 @@
 """The contract of ``tstconfig.sources``: what a block reads."""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from tstconfig_core.contract.base import EMPTY as _EMPTY
+from tstconfig_core.contract.hosts import Answer, HostRequest
 from tstconfig_core.limits import DEFAULT_MAX_SIZE
 
 
@@ -38,21 +39,54 @@ class SourceData(NamedTuple):
 
 
 class Source(ABC):
-    """Reads the text a block checks. Registered in ``tstconfig.sources``."""
+    """Reads the text a block checks. Registered in ``tstconfig.sources``.
+
+    A source is two-phase (API 1.3): :meth:`requests` says, from the block's
+    arguments alone, what it needs from the host, and :meth:`build` makes the
+    data from the host's answers. So the engine can ask a host everything at
+    once, and the same source reads this machine, a folder tree (``--root``) or
+    a remote host. A source written for API 1.0-1.2 implements :meth:`read`
+    instead, and reads this machine itself (deprecated: it cannot read
+    another host).
+    """
 
     summary: ClassVar[str] = ""
     #: The label of the report's source line (``File``, ``Command``).
     label: ClassVar[str] = "Source"
-    #: True for a source that runs programs: ``--no-commands`` refuses it.
+    #: True for a source that runs programs: ``--no-commands`` refuses it, and
+    #: ``--check`` takes a source without it to have no exit status.
     runs_programs: ClassVar[bool] = False
 
-    @abstractmethod
+    def requests(self, request: SourceRequest) -> Sequence[HostRequest] | None:
+        """What the source needs from the host (API 1.3): ReadFile, RunProgram,
+        ListFolder, StatPath. Raise PluginError for arguments that can never be read.
+        ``None`` (the default): the source reads by itself, through :meth:`read`."""
+        return None
+
+    def build(self, request: SourceRequest, answers: list[Answer]) -> SourceData:
+        """The data, from the host's answers to :meth:`requests`, in the same order (API
+        1.3). An answer may be a HostError: say what it means for the block with a
+        PluginError. The list is the source's own: pop what it has used, so large
+        answers are freed as soon as they are turned into text."""
+        raise NotImplementedError(f"{type(self).__name__} asked the host for something "
+                                  "and does not build its data from the answers")
+
     def read(self, request: SourceRequest) -> SourceData:
-        """Return the lines; raise PluginError when there is nothing to read."""
+        """The data, read on this machine (API 1.0). A two-phase source needs no ``read``:
+        the default asks this machine (its /proc at ``settings["proc_root"]``, if given)
+        what :meth:`requests` needs, then builds."""
+        needs = self.requests(request)
+        if needs is None:
+            raise NotImplementedError(f"{type(self).__name__} has neither requests() nor "
+                                      "read()")
+        from tstconfig_core.hosts.local import LocalHost
+        proc_root = request.settings.get("proc_root")
+        host = LocalHost(proc_root=str(proc_root) if proc_root else None)
+        return self.build(request, host.answer(needs, request.timeout, request.max_size))
 
     def validate(self, args: Sequence[str]) -> None:
         """Optional (API 1.2): raise PluginError when ``args`` can never be read.
 
-        ``tstconfig --check`` calls it instead of ``read``: it must not read or
+        ``tstconfig --check`` calls it instead of reading: it must not read or
         run anything. The default accepts any arguments.
         """

@@ -10,6 +10,7 @@ from tstconfig_core.limits import DEFAULT_MAX_SIZE
 from tstconfig_core.model import Event
 
 if TYPE_CHECKING:
+    from tstconfig_core.api import Host
     from tstconfig_core.engine.block import Block
     from tstconfig_core.loading.registry import PluginRegistry
 
@@ -23,11 +24,19 @@ class RunSettings:
     timeout: float = 60.0        # seconds a block's command, parse or assertion may take
     max_size: int = DEFAULT_MAX_SIZE  # bytes a source may give
     no_commands: bool = False    # refuse every source that runs a program
-    proc_root: str | None = None  # where the proc source reads /proc from
+    proc_root: str | None = None  # where /proc is read from (--proc-root)
+    root: str | None = None      # a folder tree checked as if it were the host (--root)
 
     def for_sources(self) -> Mapping[str, object]:
-        """What ``SourceRequest.settings`` tells sources (``proc_root``)."""
-        return MappingProxyType({"proc_root": self.proc_root} if self.proc_root else {})
+        """What ``SourceRequest.settings`` tells sources that read by themselves (API 1.0):
+        ``proc_root``, the directory /proc is read from."""
+        proc = self.proc_root or (f"{self.root}/proc" if self.root else None)
+        return MappingProxyType({"proc_root": proc} if proc else {})
+
+    def local_host(self) -> Host:
+        """The host these settings describe: this machine, or a folder tree."""
+        from tstconfig_core.hosts.local import LocalHost
+        return LocalHost(self.root, self.proc_root)
 
 
 @dataclass
@@ -35,6 +44,8 @@ class Context:
     registry: PluginRegistry
     emit: Emit
     settings: RunSettings = field(default_factory=RunSettings)
+    #: What sources read through (default: the local host the settings describe).
+    host: Host | None = None
     debug: bool = False
     #: Let parsers parse only the rows a block looks up (False: every row of every block,
     #: the oracle the tests and the fuzzer check narrowed parses against).
@@ -44,3 +55,7 @@ class Context:
     check_only: bool = False
     #: Called with each block when it ends (``--inspect`` prints it).
     observers: Sequence[Callable[[Block], None]] = ()
+
+    def __post_init__(self) -> None:
+        if self.host is None:
+            self.host = self.settings.local_host()

@@ -23,7 +23,14 @@ def read_source(block: Block) -> None:
                             block.max_size)
     try:
         with calling(block.ctx, SOURCES, d.keyword):
-            data = source.read(request)
+            needs = source.requests(request)
+            if needs is None:  # a source that reads by itself (API 1.0), this machine
+                data = source.read(request)
+            else:
+                host = block.ctx.host
+                assert host is not None
+                data = source.build(request, host.answer(needs, block.timeout,
+                                                         block.max_size))
             if not isinstance(data, SourceData) or isinstance(data.lines, (str, bytes)):
                 raise TypeError(f"read() returned {type(data).__name__}, not a "
                                 "tstconfig_core.api.SourceData of lines")

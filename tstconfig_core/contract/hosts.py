@@ -1,0 +1,150 @@
+"""The host a run checks, and what sources ask of it (API 1.3).
+
+A source no longer touches the machine itself: from a block's arguments it
+says what it needs (:class:`ReadFile`, :class:`RunProgram`, :class:`ListFolder`,
+:class:`StatPath`), the engine has the host answer, and from the answers the
+source builds its data. The local host answers from this machine (or from a
+folder tree, ``--root``); a remote host can answer every request of a run in
+one round trip.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple, Union
+
+
+class ReadFile(NamedTuple):
+    """The bytes of a file (at most the block's ``max_size``). With ``glob``, the path
+    is a pattern and the answer maps every matching path to its bytes or error."""
+
+    path: str
+    glob: bool = False
+
+
+class RunProgram(NamedTuple):
+    """Run a program (no shell; standard input empty) within the block's timeout; its
+    output is bounded by the block's ``max_size``."""
+
+    argv: tuple[str, ...]
+
+
+class ListFolder(NamedTuple):
+    """The entries of a folder, with what each is. With ``glob``, the path is a pattern
+    and the answer maps every matching folder to its entries or error."""
+
+    path: str
+    glob: bool = False
+
+
+class StatPath(NamedTuple):
+    """What is at a path: its kind, mode, owner, size; a symbolic link is not followed."""
+
+    path: str
+
+
+HostRequest = Union[ReadFile, RunProgram, ListFolder, StatPath]
+
+
+class HostError(Exception):
+    """A request the host could not answer (no such file, permission denied, a program
+    that could not run or ran too long): an answer, for the source to report."""
+
+
+class TooLargeAnswer(HostError):
+    """A file or a program's output past the block's ``max_size``."""
+
+
+class ProgramResult(NamedTuple):
+    stdout: bytes
+    stderr: bytes          # its first 64 KiB
+    exit_status: int       # 128 + N when killed by signal N, as a shell says
+    stderr_dropped: int = 0  # bytes of standard error past what is kept
+
+
+class Entry(NamedTuple):
+    """One entry of a folder."""
+
+    name: str
+    kind: str              # file, directory, symlink, fifo, socket, char, block, other
+    target: str | None = None  # a symbolic link's target
+
+
+class PathStat(NamedTuple):
+    kind: str              # as Entry.kind
+    mode: int              # the permission bits (and setuid, setgid, sticky)
+    uid: int
+    gid: int
+    size: int
+    mtime: float
+    target: str | None = None  # a symbolic link's target
+
+
+#: One answer: bytes (ReadFile), a ProgramResult (RunProgram), entries (ListFolder), a
+#: PathStat (StatPath), a mapping of path to one of those (a glob), or the HostError
+#: that says why there is none.
+Answer = Union[bytes, ProgramResult, tuple[Entry, ...], PathStat,
+               Mapping[str, object], HostError]
+
+
+class Host(ABC):
+    """A machine (or a folder tree) that answers sources' requests."""
+
+    #: For reports: ``localhost``, a host name, a folder.
+    name: str = "localhost"
+
+    def answer(self, requests: Sequence[HostRequest], timeout: float,
+               max_size: int) -> list[Answer]:
+        """An answer for each request, in order; a HostError is an answer too."""
+        answers: list[Answer] = []
+        for request in requests:
+            try:
+                answers.append(self._one(request, timeout, max_size))
+            except HostError as exc:
+                answers.append(exc)
+        return answers
+
+    def _one(self, request: HostRequest, timeout: float, max_size: int) -> Answer:
+        if isinstance(request, ReadFile):
+            if request.glob:
+                return self._each(self.matches(request.path), self.read, max_size)
+            return self.read(request.path, max_size)
+        if isinstance(request, RunProgram):
+            return self.run(request.argv, timeout, max_size)
+        if isinstance(request, ListFolder):
+            if request.glob:
+                return self._each(self.matches(request.path), self.list)
+            return self.list(request.path)
+        if isinstance(request, StatPath):
+            return self.stat(request.path)
+        raise HostError(f"this host cannot answer {type(request).__name__}")
+
+    @staticmethod
+    def _each(paths: Sequence[str], ask, *args: object) -> dict[str, object]:
+        found: dict[str, object] = {}
+        for path in paths:
+            try:
+                found[path] = ask(path, *args)
+            except HostError as exc:
+                found[path] = exc
+        return found
+
+    @abstractmethod
+    def read(self, path: str, max_size: int) -> bytes:
+        """The file's bytes; HostError (TooLargeAnswer past ``max_size``)."""
+
+    @abstractmethod
+    def run(self, argv: Sequence[str], timeout: float, max_size: int) -> ProgramResult:
+        """Run a program; HostError when it cannot run, runs too long or says too much."""
+
+    @abstractmethod
+    def list(self, path: str) -> tuple[Entry, ...]:
+        """The folder's entries, sorted by name; HostError."""
+
+    @abstractmethod
+    def stat(self, path: str) -> PathStat:
+        """What is at the path (a link not followed); HostError."""
+
+    @abstractmethod
+    def matches(self, pattern: str) -> list[str]:
+        """The paths a glob pattern matches, sorted (none: an empty list)."""

@@ -1,0 +1,1 @@
+"""Hosts: the machines (or folder trees) sources read through."""
