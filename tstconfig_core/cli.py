@@ -129,9 +129,13 @@ def _print_schema(kind: str) -> None:
 @click.option("--no-commands", is_flag=True,
               help="Refuse every source that runs a program (command): for definitions "
                    "from a place you do not trust. See docs/security.md.")
+@click.option("--root", metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="Check the folder tree under DIR as if it were the host (a mounted image, "
+                   "a container's root filesystem): every file and /proc read comes from it, "
+                   "links resolved inside it; commands are not run.")
 @click.option("--proc-root", metavar="DIR", envvar="TSTCONFIG_PROC_ROOT",
               type=click.Path(exists=True, file_okay=False),
-              help="Where the proc source reads /proc from (default /proc; also "
+              help="Where /proc is read from (default /proc, or DIR/proc with --root; also "
                    "TSTCONFIG_PROC_ROOT).")
 @click.option("--check", "check_only", is_flag=True,
               help="Only read and validate the definitions (unknown directives and "
@@ -160,7 +164,8 @@ def _print_schema(kind: str) -> None:
 @click.pass_context
 def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
          quiet: bool, verbose: bool, exitfirst: bool, color: str, waivers: str | None,
-         timeout: float, max_size: str, no_commands: bool, proc_root: str | None,
+         timeout: float, max_size: str, no_commands: bool, root: str | None,
+         proc_root: str | None,
          check_only: bool, list_ids: bool, inspect: bool, inspect_rows: int,
          schema: str | None, list_plugins: bool, disable_plugins: str, debug: bool) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
@@ -198,7 +203,7 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-size") from None
     settings = RunSettings(timeout=timeout, max_size=size, no_commands=no_commands,
-                           proc_root=proc_root)
+                           proc_root=proc_root, root=root)
     if inspect:
         from tstconfig_core.inspect import InspectPrinter
         printer = InspectPrinter(sys.stdout, inspect_rows)

@@ -1,0 +1,90 @@
+"""The local host: what sources ask of it, answered from this machine or a folder tree."""
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from conftest import FIXTURES
+from tstconfig_core.api import (Entry, HostError, ListFolder, LocalHost, ProgramResult,
+                                ReadFile, RunProgram, StatPath, TooLargeAnswer)
+
+ROOT = FIXTURES / "roots" / "web"
+
+
+def test_answers_come_in_order_and_errors_are_answers(tmp_path):
+    (tmp_path / "a").write_text("one\n")
+    answers = LocalHost().answer([ReadFile(str(tmp_path / "a")), ReadFile(str(tmp_path / "b")),
+                                  RunProgram(("echo", "hi")), StatPath(str(tmp_path / "a"))],
+                                 timeout=10.0, max_size=1024)
+    assert answers[0] == b"one\n"
+    assert isinstance(answers[1], HostError) and "No such file" in str(answers[1])
+    assert isinstance(answers[2], ProgramResult) and bytes(answers[2].stdout) == b"hi\n"
+    assert answers[2].exit_status == 0
+    assert answers[3].kind == "file" and answers[3].size == 4
+
+
+def test_limits_hold(tmp_path):
+    (tmp_path / "big").write_bytes(b"x" * 2000)
+    host = LocalHost()
+    (big, loud, slow) = host.answer([ReadFile(str(tmp_path / "big")),
+                                     RunProgram(("sh", "-c", "yes | head -c 5000")),
+                                     RunProgram(("sleep", "5"))], timeout=0.5, max_size=1000)
+    assert isinstance(big, TooLargeAnswer) and isinstance(loud, TooLargeAnswer)
+    assert isinstance(slow, HostError) and "timed out after 0.5 s" in str(slow)
+
+
+def test_a_folder_tree_resolves_paths_and_links_inside_itself():
+    host = LocalHost(root=str(ROOT))
+    assert host.read("/etc/localtime", 100) == b"CET\n"            # an absolute link
+    assert host.read("/etc/os-release", 100).startswith(b"ID=debian")  # a relative one
+    assert host.read("/../../etc/passwd", 1000).startswith(b"root:x:0:0")
+    assert host.read("/proc/meminfo", 1000).startswith(b"MemTotal")
+    link = host.stat("/etc/localtime")
+    assert link.kind == "symlink" and link.target == "/usr/share/zoneinfo/Europe/Paris"
+    assert host.stat("/etc/passwd").kind == "file"
+    entries = host.list("/etc")
+    assert Entry("localtime", "symlink", "/usr/share/zoneinfo/Europe/Paris") in entries
+    assert [e.name for e in entries] == sorted(e.name for e in entries)
+    with pytest.raises(HostError, match="not run on a folder tree"):
+        host.run(["true"], 1.0, 100)
+
+
+def test_globs_answer_every_match_as_the_host_names_it():
+    host = LocalHost(root=str(ROOT))
+    (found,) = host.answer([ReadFile("/etc/[ops]*", glob=True)], 1.0, 1000)
+    assert sorted(found) == ["/etc/os-release", "/etc/passwd", "/etc/ssh"]
+    assert isinstance(found["/etc/ssh"], HostError)  # a directory is no file to read
+    (listed,) = host.answer([ListFolder("/e*", glob=True)], 1.0, 1000)
+    assert list(listed) == ["/etc"]
+
+
+def test_a_link_loop_is_an_error(tmp_path):
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    host = LocalHost(root=str(tmp_path))
+    with pytest.raises(HostError, match="symbolic links"):
+        host.read("/a/x", 10)
+
+
+def test_a_proc_path_that_leads_out_is_refused(tmp_path):
+    (tmp_path / "self").mkdir()
+    (tmp_path / "self" / "root").symlink_to("/")
+    with pytest.raises(HostError, match="leads out of the /proc root"):
+        LocalHost(proc_root=str(tmp_path)).read("/proc/self/root/etc/hostname", 100)
+
+
+def test_a_program_leaves_nothing_behind(tmp_path):
+    pidfile = tmp_path / "pid"
+    result = LocalHost().run(["sh", "-c", f"sleep 30 >/dev/null 2>&1 & echo $! > {pidfile}"], 10.0, 1000)
+    assert result.exit_status == 0
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the program's child outlived it")
