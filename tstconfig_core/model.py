@@ -86,27 +86,27 @@ class AssertionResult(NamedTuple):
 
 
 class ErrorEvent(NamedTuple):
-    """An error: something a person must fix. Counted in the summary."""
+    """An error: something a person must fix. Counted in the summary.
+    ``location`` is ``FILE:LINE``, or ``FILE`` when it concerns the whole file."""
 
     file: str
     line: int | None
     message: str
-
-    @property
-    def location(self) -> str:
-        return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
 class WarningEvent(NamedTuple):
-    """Worth seeing, not an error (a command's standard error)."""
+    """Worth seeing, not an error (a command's standard error). ``location`` as above."""
 
     file: str
     line: int | None
     message: str
 
-    @property
-    def location(self) -> str:
-        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+def _location(self: ErrorEvent | WarningEvent) -> str:
+    return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+ErrorEvent.location = WarningEvent.location = property(_location)  # type: ignore[attr-defined]
 
 
 class FileFinished(NamedTuple):

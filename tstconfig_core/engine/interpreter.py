@@ -18,6 +18,8 @@ from tstconfig_core.engine import checks, directives
 from tstconfig_core.engine.block import Block
 from tstconfig_core.engine.boundary import BlockBroken, DirectiveError, bounded, plugin
 from tstconfig_core.engine.context import Context
+from tstconfig_core.engine.keywords import unknown_keyword
+from tstconfig_core.engine.parsing import warn_unused_options
 from tstconfig_core.engine.plan import plan_block
 from tstconfig_core.ids import FileIds
 from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, SOURCES
@@ -25,8 +27,6 @@ from tstconfig_core.model import ErrorEvent, FileFinished, FileStarted, SourceRe
 from tstconfig_core.options import OPTION_DIRECTIVES
 
 MAX_ERRORS = 200
-#: Keywords longer than this get no "did you mean" (no keyword is near that long).
-MAX_KEYWORD = 40
 
 
 class Interpreter:
@@ -111,7 +111,7 @@ class Interpreter:
         if block is None:
             return
         if block.option_lines and not block.broken:
-            self._warn_unused_options(block)
+            warn_unused_options(block)
         if block.pending_name is not None:
             named = block.pending_name
             self.report(named.file, named.line,
@@ -120,25 +120,6 @@ class Interpreter:
             self.guarded(block.directive, block.need_data)
         for observe in self.ctx.observers:
             observe(block)
-
-    def _warn_unused_options(self, block: Block) -> None:
-        """Options the definition set that the block's parse mode does not read."""
-        try:
-            parser = self.ctx.registry.instance(PARSERS, block.parse_mode)
-        except PluginError:
-            return  # reported where the parse mode was named
-        if parser.takes is None:
-            return  # the parser does not say what it reads
-        from tstconfig_core.api import UNIVERSAL_OPTIONS, LineParser
-        read = parser.takes | UNIVERSAL_OPTIONS
-        if isinstance(parser, LineParser):
-            read |= {"section_header_pattern", "section_footer_pattern"}
-        for keyword, d in block.option_lines.items():
-            if keyword not in read:
-                reads = ", ".join(sorted(parser.takes)) or "none of these options"
-                self.ctx.emit(WarningEvent(d.file, d.line, (
-                    f"{keyword} has no effect with parse_mode {block.parse_mode}, which "
-                    f"reads {reads}")))
 
     # -- one directive -------------------------------------------------------------
 
@@ -159,7 +140,7 @@ class Interpreter:
             return checks.assertion
         if self.block is not None and keyword in self.parser_options():
             return directives.parser_option
-        raise DirectiveError(self._unknown(keyword))
+        raise DirectiveError(unknown_keyword(self.ctx, keyword, self.block))
 
     def guarded(self, d: Directive, action: Callable[[], object]) -> None:
         """Run ``action`` for directive ``d``; every failure becomes an error at its line."""
@@ -208,36 +189,3 @@ class Interpreter:
             return self.ctx.registry.instance(PARSERS, self.block.parse_mode).options
         except PluginError:
             return {}
-
-    def _unknown(self, keyword: str) -> str:
-        registry = self.ctx.registry
-        for group in (SOURCES, ASSERTIONS):
-            if registry.disabled_provider(group, keyword):
-                return registry.unavailable(group, keyword)
-        owners = self._parsers_with_option(keyword)
-        if owners:
-            modes = " or ".join(f"'parse_mode {m}'" for m in owners)
-            now = self.block.parse_mode if self.block else "not set: no source yet"
-            return (f"{keyword!r} is an option of {modes}; put it after that parse_mode "
-                    f"(this block's parse mode is {now})")
-        known = [*directives.CORE, *OPTION_DIRECTIVES, *registry.names(SOURCES),
-                 *registry.names(ASSERTIONS)]
-        if self.block is not None:
-            known.extend(self.parser_options())
-        import difflib
-        close = (difflib.get_close_matches(keyword, known, n=1, cutoff=0.6)
-                 if len(keyword) <= MAX_KEYWORD else [])
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown directive {keyword!r}{hint}"
-
-    def _parsers_with_option(self, keyword: str) -> list[str]:
-        """Parse modes that declare ``keyword`` (imports the parsers: error path only)."""
-        owners = []
-        for name in self.ctx.registry.names(PARSERS):
-            try:
-                parser = self.ctx.registry.instance(PARSERS, name)
-            except PluginError:
-                continue  # a broken parser is reported where it is used
-            if keyword in parser.options:
-                owners.append(name)
-        return owners

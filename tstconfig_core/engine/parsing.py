@@ -4,10 +4,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tstconfig_core.api import Parsed, Parser, ParseOptions, SourceData, Wanted
+from tstconfig_core.api import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser, ParseOptions,
+                                PluginError, SourceData, Wanted)
 from tstconfig_core.engine.boundary import MASK, DirectiveError, TimedOut, calling, plugin
 from tstconfig_core.limits import collector_paused
 from tstconfig_core.loading.groups import PARSERS
+from tstconfig_core.model import WarningEvent
 from tstconfig_core.options import DUPLICATES_POLICIES
 
 if TYPE_CHECKING:
@@ -100,3 +102,22 @@ def _apply_source_defaults(block: Block) -> None:
     if defaults:
         block.apply(defaults, f"suggested by the {source} source",
                 f"source {source!r} suggests")
+
+
+def warn_unused_options(block: Block) -> None:
+    """Options the definition set that the block's parse mode does not read."""
+    try:
+        parser = block.ctx.registry.instance(PARSERS, block.parse_mode)
+    except PluginError:
+        return  # reported where the parse mode was named
+    if parser.takes is None:
+        return  # the parser does not say what it reads
+    read = parser.takes | UNIVERSAL_OPTIONS
+    if isinstance(parser, LineParser):
+        read |= {"section_header_pattern", "section_footer_pattern"}
+    for keyword, d in block.option_lines.items():
+        if keyword not in read:
+            reads = ", ".join(sorted(parser.takes)) or "none of these options"
+            block.ctx.emit(WarningEvent(d.file, d.line, (
+                f"{keyword} has no effect with parse_mode {block.parse_mode}, which "
+                f"reads {reads}")))
