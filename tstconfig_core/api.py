@@ -24,8 +24,8 @@ from __future__ import annotations
 from tstconfig_core.contract.assertions import Assertion
 from tstconfig_core.contract.base import OptionConverter, PluginError, Row, Value
 from tstconfig_core.contract.hosts import (Answer, Entry, Host, HostError, HostRequest,
-                                           ListFolder, PathStat, ProgramResult, ReadFile,
-                                           RunProgram, StatPath, TooLargeAnswer)
+                                           ListFolder, NoSuchPath, PathStat, ProgramResult,
+                                           ReadFile, RunProgram, StatPath, TooLargeAnswer)
 from tstconfig_core.contract.parsers import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser,
                                              Prepared, Syntax, Wanted, in_sections)
 from tstconfig_core.contract.reporters import ReportSettings, Reporter
@@ -49,7 +49,8 @@ __all__ = [
     "PluginError", "Prepared", "ReportSettings", "Reporter", "Row", "Source", "SourceData",
     "SourceRequest", "Syntax", "UNIVERSAL_OPTIONS", "Value", "Wanted",
     # the host sources read through, what they ask of it, and its answers
-    "Answer", "Entry", "Host", "HostError", "HostRequest", "ListFolder", "PathStat",
+    "Answer", "Entry", "Host", "HostError", "HostRequest", "ListFolder", "NoSuchPath",
+    "PathStat",
     "ProgramResult", "ReadFile", "RunProgram", "StatPath", "TooLargeAnswer",
     "LocalHost",  # this machine, or a folder tree: for a plugin's tests
     # the events a reporter receives, and the outcomes of an AssertionResult

@@ -207,7 +207,8 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     if inspect:
         from tstconfig_core.inspect import InspectPrinter
         printer = InspectPrinter(sys.stdout, inspect_rows)
-        run = Run([printer], registry, settings, debug=debug, block_observers=[printer.block])
+        run = Run([printer], registry, settings, debug=debug, run_assertions=False,
+                  block_observers=[printer.block])
         ctx.exit(2 if run.execute(definitions) == 2 else 0)
     if check_only or list_ids:
         from tstconfig_core.checking import CheckPrinter, IdLister

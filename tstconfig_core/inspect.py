@@ -128,7 +128,7 @@ def render(block: Block, limit: int) -> str:
 
 class InspectPrinter(ProblemLines):
     """Prints each block as it ends (parsed whole), and the run's errors and warnings;
-    assertion results are not shown."""
+    no assertion is checked."""
 
     def __init__(self, stream: TextIO, limit: int) -> None:
         super().__init__(stream)
@@ -141,6 +141,6 @@ class InspectPrinter(ProblemLines):
         self.stream.write(f"Definition file: {printable(event.path)}\n")
 
     def on_run_finished(self, event: RunFinished) -> None:
-        self.stream.write(f"\nInspected: each block's rows are shown, not its assertions' "
-                          f"results. Errors: {event.summary.errors}\n")
+        self.stream.write(f"\nInspected; no assertion was run. Errors: "
+                          f"{event.summary.errors}\n")
         self.stream.flush()

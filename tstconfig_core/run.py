@@ -83,7 +83,7 @@ class Run:
     def __init__(self, reporters: Sequence[Reporter], registry: PluginRegistry,
                  settings: RunSettings = RunSettings(), *, debug: bool = False,
                  waivers: Waivers | None = None, exitfirst: bool = False,
-                 check_only: bool = False, narrow: bool = True,
+                 check_only: bool = False, narrow: bool = True, run_assertions: bool = True,
                  observers: Sequence[Callable[[Event], None]] = (),
                  block_observers: Sequence[Callable[[Block], None]] = ()) -> None:
         self.reporters = reporters
@@ -92,7 +92,8 @@ class Run:
         self.exitfirst = exitfirst
         self.observers = observers
         self.ctx = Context(registry, self.emit, settings, debug=debug, narrow=narrow,
-                           check_only=check_only, observers=block_observers)
+                           check_only=check_only, run_assertions=run_assertions,
+                           observers=block_observers)
 
     def emit(self, event: Event) -> None:
         if self.waivers is not None and isinstance(event, AssertionResult):

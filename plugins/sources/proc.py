@@ -12,8 +12,8 @@ import fnmatch
 import os
 from collections.abc import Mapping, Sequence
 
-from tstconfig_core.api import (Answer, HostError, HostRequest, PluginError, ReadFile, Source,
-                                SourceData, SourceRequest)
+from tstconfig_core.api import (Answer, HostError, HostRequest, NoSuchPath, PluginError,
+                                ReadFile, Source, SourceData, SourceRequest)
 from tstconfig_plugins.sources.file import text_lines
 from tstconfig_plugins.sources.sockets import (OWNER_REQUESTS, listening_table, netstat_table,
                                                sockets_from)
@@ -80,8 +80,9 @@ class ProcSource(Source):
         relative = _relative(request)
         tables = _tables(relative)
         if tables:
-            return [*(ReadFile(f"{DEFAULT_ROOT}/net/{t}") for t in tables), *OWNER_REQUESTS]
-        return [ReadFile(f"{DEFAULT_ROOT}/{relative}")]
+            return [*(ReadFile(f"{DEFAULT_ROOT}/net/{t}", within=DEFAULT_ROOT) for t in tables),
+                    *OWNER_REQUESTS]
+        return [ReadFile(f"{DEFAULT_ROOT}/{relative}", within=DEFAULT_ROOT)]
 
     def build(self, request: SourceRequest, answers: list[Answer]) -> SourceData:
         relative = _relative(request)
@@ -92,11 +93,12 @@ class ProcSource(Source):
         comms, fd_lists = answers.pop(), answers.pop()
         found: dict[str, bytes] = {}
         for table, content in zip(tables, answers):
+            if isinstance(content, NoSuchPath) and relative == LISTENING:
+                continue  # tcp6 on a kernel without IPv6: no sockets there
             if isinstance(content, HostError):
-                if relative == LISTENING:
-                    continue  # e.g. tcp6 on a kernel without IPv6: no sockets there
-                raise PluginError(f"{DEFAULT_ROOT}/net/{table} cannot be read: {content} "
-                                  "(no IPv6 in this kernel?)")
+                hint = " (no IPv6 in this kernel?)" if isinstance(content, NoSuchPath) \
+                    and table.endswith("6") else ""
+                raise PluginError(f"cannot read {DEFAULT_ROOT}/net/{table}: {content}{hint}")
             found[table] = content  # type: ignore[assignment]
         sockets = sockets_from(found, fd_lists, comms)  # type: ignore[arg-type]
         if relative == LISTENING:

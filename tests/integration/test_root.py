@@ -72,3 +72,54 @@ def test_proc_root_still_moves_proc_alone(tmp_path):
     doc = run(tmp_path, "proc meminfo\ncolumns 0 1\nproperty MemTotal\nassert_eq 2048000\n",
               "--proc-root", str(ROOT / "proc"))
     assert doc["summary"]["passed"] == 1
+
+
+def test_a_listening_table_that_cannot_be_read_is_an_error_not_a_pass(tmp_path):
+    """net/listening once skipped any table it could not read: tcp6 too large for
+    max_size, its listeners gone, and assert_undefined on one of them passed."""
+    (tmp_path / "d.tstconfig").write_text("proc net/listening\nmax_size 600\n"
+                                          "columns Port Program\nproperty 80\n"
+                                          "assert_undefined\n")
+    result = tstconfig("--proc-root", str(FIXTURES / "proc" / "seed"), "-r", "json",
+                       "d.tstconfig", cwd=tmp_path)
+    doc = json.loads(result.stdout)
+    assert result.returncode == 2 and doc["summary"]["passed"] == 0
+    assert "cannot read /proc/net/tcp6: more than 600 bytes" in doc["errors"][0]["message"]
+
+
+def test_file_follows_links_out_of_proc_on_this_machine(tmp_path):
+    """Only the proc source stays within /proc; a file source reads any path."""
+    (tmp_path / "d.tstconfig").write_text("file /proc/self/root/etc/hostname\nproperty\n"
+                                          "assert_defined\n")
+    doc = json.loads(tstconfig("-r", "json", "d.tstconfig", cwd=tmp_path).stdout)
+    assert doc["summary"]["passed"] == 1, doc
+
+
+def test_proc_root_is_where_this_hosts_proc_is(tmp_path):
+    """--proc-root moves /proc for every read of it, file /proc/... included, and an
+    error says where it looked."""
+    (tmp_path / "d.tstconfig").write_text("file /proc/meminfo\nparse_mode keyvalue\n"
+                                          "key_separator :\ncolumns 0 1\nproperty MemTotal\n"
+                                          "assert_eq 8040772\nfile /proc/nosuch\nproperty\n"
+                                          "assert_defined\n")
+    doc = json.loads(tstconfig("--proc-root", str(FIXTURES / "proc" / "seed"), "-r", "json",
+                               "d.tstconfig", cwd=tmp_path).stdout)
+    assert doc["results"][0]["outcome"] == "passed"
+    assert f"(here: {FIXTURES / 'proc' / 'seed' / 'nosuch'})" in doc["errors"][0]["message"]
+
+
+def test_inspect_checks_no_assertion_and_shows_rows_a_columns_name_misses(tmp_path):
+    (tmp_path / "data").write_text("Filesystem Size Mounted\n/dev/sda1 10G /\n")
+    (tmp_path / "d.tstconfig").write_text("file data\nparse_mode table\n"
+                                          'columns "Mounted at"\nproperty /\n'
+                                          "assert_count x\n")
+    result = tstconfig("--inspect", "d.tstconfig", cwd=tmp_path)
+    assert "/dev/sda1" in result.stdout  # the rows, with the names to fix it by
+    assert "no column is named 'Mounted at'" in result.stdout
+    assert "assert_count" not in result.stdout  # its bad argument: not checked
+
+
+def test_check_does_not_add_errors_to_a_broken_block(tmp_path):
+    (tmp_path / "d.tstconfig").write_text("proc ../x\nexit_status\nassert_empty\n")
+    result = tstconfig("--check", "d.tstconfig", cwd=tmp_path)
+    assert result.stdout.count("ERROR") == 1 and "'..' is not allowed" in result.stdout

@@ -68,11 +68,50 @@ def test_a_link_loop_is_an_error(tmp_path):
         host.read("/a/x", 10)
 
 
-def test_a_proc_path_that_leads_out_is_refused(tmp_path):
+def test_a_path_that_leads_out_of_within_is_refused(tmp_path):
+    """The proc source reads within /proc: a link out of it is refused; a plain file read
+    (file /proc/self/root/...) follows it, as any path on this machine."""
     (tmp_path / "self").mkdir()
     (tmp_path / "self" / "root").symlink_to("/")
-    with pytest.raises(HostError, match="leads out of the /proc root"):
-        LocalHost(proc_root=str(tmp_path)).read("/proc/self/root/etc/hostname", 100)
+    host = LocalHost(proc_root=str(tmp_path))
+    with pytest.raises(HostError, match="leads out of /proc .to /etc/hostname"):
+        host.read("/proc/self/root/etc/hostname", 100, within="/proc")
+    assert host.read("/proc/self/root/etc/hostname", 1000) == open("/etc/hostname", "rb").read()
+
+
+def test_the_trees_own_proc_cannot_lead_out(tmp_path):
+    """DIR/proc a link to a folder outside: resolved inside the tree, never followed out."""
+    canary = tmp_path / "canary"
+    canary.mkdir()
+    (canary / "meminfo").write_text("MemTotal: 1 kB\n")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "proc").symlink_to(canary)
+    host = LocalHost(root=str(tree))
+    with pytest.raises(HostError, match="No such file"):
+        host.read("/proc/meminfo", 100, within="/proc")
+    assert host.matches("/proc/*") == []
+
+
+def test_a_trees_devices_are_not_read(tmp_path):
+    (tmp_path / "etc").mkdir()
+    os.mknod(tmp_path / "etc" / "kmsg", 0o600 | __import__("stat").S_IFCHR, os.makedev(1, 3))
+    with pytest.raises(HostError, match="is a device"):
+        LocalHost(root=str(tmp_path)).read("/etc/kmsg", 100)
+
+
+def test_globs_in_a_tree_match_the_trees_folders(tmp_path):
+    outside = tmp_path / "outside"
+    (outside / "x").mkdir(parents=True)
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "var").mkdir()
+    (tree / "var" / "kv").write_text("key invar\n")
+    (tree / "etc" / "esc").symlink_to(outside)      # absolute: /tmp/... inside the tree
+    (tree / "etc" / "inlink").symlink_to("/var")    # inside the tree
+    (outside / "kv").write_text("key OUTSIDE\n")
+    host = LocalHost(root=str(tree))
+    assert host.matches("/etc/*/kv") == ["/etc/inlink/kv"]
 
 
 def test_a_program_leaves_nothing_behind(tmp_path):

@@ -10,16 +10,18 @@ one round trip.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, Union
 
 
 class ReadFile(NamedTuple):
     """The bytes of a file (at most the block's ``max_size``). With ``glob``, the path
-    is a pattern and the answer maps every matching path to its bytes or error."""
+    is a pattern and the answer maps every matching path to its bytes or error. With
+    ``within`` (a folder), a path whose links lead out of that folder is refused."""
 
     path: str
     glob: bool = False
+    within: str | None = None
 
 
 class RunProgram(NamedTuple):
@@ -31,10 +33,12 @@ class RunProgram(NamedTuple):
 
 class ListFolder(NamedTuple):
     """The entries of a folder, with what each is. With ``glob``, the path is a pattern
-    and the answer maps every matching folder to its entries or error."""
+    and the answer maps every matching folder to its entries or error; ``within`` as for
+    ReadFile."""
 
     path: str
     glob: bool = False
+    within: str | None = None
 
 
 class StatPath(NamedTuple):
@@ -49,6 +53,10 @@ HostRequest = Union[ReadFile, RunProgram, ListFolder, StatPath]
 class HostError(Exception):
     """A request the host could not answer (no such file, permission denied, a program
     that could not run or ran too long): an answer, for the source to report."""
+
+
+class NoSuchPath(HostError):
+    """Nothing is at the path (a table a kernel without IPv6 does not have)."""
 
 
 class TooLargeAnswer(HostError):
@@ -92,6 +100,9 @@ class Host(ABC):
 
     #: For reports: ``localhost``, a host name, a folder.
     name: str = "localhost"
+    #: This very machine, as a source that reads by itself (API 1.0 ``read``) sees it.
+    #: Such a source is refused on any other host: it would check this machine instead.
+    this_machine: bool = False
 
     def answer(self, requests: Sequence[HostRequest], timeout: float,
                max_size: int) -> list[Answer]:
@@ -107,38 +118,39 @@ class Host(ABC):
     def _one(self, request: HostRequest, timeout: float, max_size: int) -> Answer:
         if isinstance(request, ReadFile):
             if request.glob:
-                return self._each(self.matches(request.path), self.read, max_size)
-            return self.read(request.path, max_size)
+                return self._each(request, lambda path: self.read(path, max_size,
+                                                                  request.within))
+            return self.read(request.path, max_size, request.within)
         if isinstance(request, RunProgram):
             return self.run(request.argv, timeout, max_size)
         if isinstance(request, ListFolder):
             if request.glob:
-                return self._each(self.matches(request.path), self.list)
-            return self.list(request.path)
+                return self._each(request, lambda path: self.list(path, request.within))
+            return self.list(request.path, request.within)
         if isinstance(request, StatPath):
             return self.stat(request.path)
         raise HostError(f"this host cannot answer {type(request).__name__}")
 
-    @staticmethod
-    def _each(paths: Sequence[str], ask, *args: object) -> dict[str, object]:
+    def _each(self, request: ReadFile | ListFolder, ask: Callable[[str], object]
+              ) -> dict[str, object]:
         found: dict[str, object] = {}
-        for path in paths:
+        for path in self.matches(request.path):
             try:
-                found[path] = ask(path, *args)
+                found[path] = ask(path)
             except HostError as exc:
                 found[path] = exc
         return found
 
     @abstractmethod
-    def read(self, path: str, max_size: int) -> bytes:
-        """The file's bytes; HostError (TooLargeAnswer past ``max_size``)."""
+    def read(self, path: str, max_size: int, within: str | None = None) -> bytes:
+        """The file's bytes; HostError (TooLargeAnswer past ``max_size``, NoSuchPath)."""
 
     @abstractmethod
     def run(self, argv: Sequence[str], timeout: float, max_size: int) -> ProgramResult:
         """Run a program; HostError when it cannot run, runs too long or says too much."""
 
     @abstractmethod
-    def list(self, path: str) -> tuple[Entry, ...]:
+    def list(self, path: str, within: str | None = None) -> tuple[Entry, ...]:
         """The folder's entries, sorted by name; HostError."""
 
     @abstractmethod

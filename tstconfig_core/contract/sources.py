@@ -57,6 +57,12 @@ class Source(ABC):
     #: ``--check`` takes a source without it to have no exit status.
     runs_programs: ClassVar[bool] = False
 
+    def __new__(cls, *args: object, **kwargs: object) -> Source:
+        if cls.read is Source.read and cls.requests is Source.requests:
+            raise TypeError(f"{cls.__name__} implements neither requests() (with build()) "
+                            "nor read()")
+        return super().__new__(cls)
+
     def requests(self, request: SourceRequest) -> Sequence[HostRequest] | None:
         """What the source needs from the host (API 1.3): ReadFile, RunProgram,
         ListFolder, StatPath. Raise PluginError for arguments that can never be read.

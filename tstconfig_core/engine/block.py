@@ -162,16 +162,18 @@ class Block:
         return self.parsed
 
     def parse_all(self) -> Parsed | None:
-        """Every row (``--inspect``); None when the block has no data (reported)."""
+        """Every row (``--inspect``), also when a ``columns`` name is not among them (the
+        names are what it takes to fix that); None when the block has no data."""
         if self.narrowed is not None:
             self.widen()
-        try:
-            return self.need_rows(None)
-        except DirectiveError as exc:
-            self.report(self.directive, str(exc))
-        except BlockBroken:
-            pass
-        return None
+        if self.parsed is None and not self.broken:
+            try:
+                self.need_rows(None)
+            except DirectiveError as exc:
+                self.report(self.directive, str(exc))
+            except BlockBroken:
+                pass  # a columns name not found: reported at its line, the rows kept
+        return self.parsed
 
     def widen(self) -> None:
         """Drop narrowed rows and their indexes, so that every row is parsed (once: a

@@ -46,8 +46,10 @@ def assertion(it: Interpreter, d: Directive) -> None:
 def _why_not_run(it: Interpreter, block: Block, d: Directive) -> str | None:
     """Why the assertion cannot be checked; None when it can."""
     if block.reading and block.data is not None and not block.broken \
-            and block.no_value is None:
+            and block.no_value is None and it.ctx.run_assertions:
         return None  # (the usual case, first)
+    if not it.ctx.run_assertions:
+        return "--inspect: no assertion is checked"
     if it.capped:
         return (f"this file has more than {it.max_errors} errors: from there on it was "
                 "only read for its assertions")

@@ -29,9 +29,12 @@ class RunSettings:
 
     def for_sources(self) -> Mapping[str, object]:
         """What ``SourceRequest.settings`` tells sources that read by themselves (API 1.0):
-        ``proc_root``, the directory /proc is read from."""
+        ``max_size``, ``no_commands``, and ``proc_root``, the directory /proc is read from."""
+        found: dict[str, object] = {"max_size": self.max_size, "no_commands": self.no_commands}
         proc = self.proc_root or (f"{self.root}/proc" if self.root else None)
-        return MappingProxyType({"proc_root": proc} if proc else {})
+        if proc:
+            found["proc_root"] = proc
+        return MappingProxyType(found)
 
     def local_host(self) -> Host:
         """The host these settings describe: this machine, or a folder tree."""
@@ -53,6 +56,8 @@ class Context:
     #: --check and --list-ids: directives are validated and ids made, but no source is
     #: read, no command run and no assertion checked (each is reported not run).
     check_only: bool = False
+    #: False for --inspect: every block is read and parsed, no assertion checked.
+    run_assertions: bool = True
     #: Called with each block when it ends (``--inspect`` prints it).
     observers: Sequence[Callable[[Block], None]] = ()
 

@@ -179,7 +179,8 @@ def section_size(it: Interpreter, d: Directive) -> None:
 def exit_status(it: Interpreter, d: Directive) -> None:
     block = _selecting(it, d, "exit_status")
     source = block.directive.keyword
-    if it.ctx.check_only and block.source is not None and not block.source.runs_programs:
+    if (it.ctx.check_only and not block.broken and block.source is not None
+            and not block.source.runs_programs):
         raise DirectiveError(f"exit_status needs a command; '{source}' runs no program, so "
                              "it has no exit status")
     status = block.need_data().exit_status

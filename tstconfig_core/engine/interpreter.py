@@ -16,7 +16,8 @@ from tstconfig_core.api import OptionConverter, PluginError, Source
 from tstconfig_core.definition import BlockText, Directive, SyntaxProblem, blocks
 from tstconfig_core.engine import checks, directives
 from tstconfig_core.engine.block import Block
-from tstconfig_core.engine.boundary import BlockBroken, DirectiveError, bounded, plugin
+from tstconfig_core.engine.boundary import (BlockBroken, DirectiveError, bounded, calling,
+                                            plugin)
 from tstconfig_core.engine.context import Context
 from tstconfig_core.engine.keywords import unknown_keyword
 from tstconfig_core.engine.parsing import warn_unused_options
@@ -90,8 +91,9 @@ class Interpreter:
                                   "every source that does")
         if source is not None and problem is None and ctx.check_only:
             try:
-                source.validate(d.args)
-            except PluginError as exc:
+                with calling(ctx, SOURCES, d.keyword):
+                    source.validate(d.args)
+            except DirectiveError as exc:
                 problem = str(exc)
         self.block = Block(
             ctx=ctx, directive=d, source=source,

@@ -1,10 +1,11 @@
 """Reading a block's source: the source plugin's data, its warnings, its exit status."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from tstconfig_core.api import SourceData, SourceRequest
+from tstconfig_core.api import (ListFolder, PluginError, ReadFile, RunProgram, SourceData,
+                                SourceRequest, StatPath)
 from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, bounded, calling
 from tstconfig_core.loading.groups import SOURCES
 from tstconfig_core.model import WarningEvent
@@ -17,23 +18,22 @@ MAX_WARNING_LINES = 20
 
 def read_source(block: Block) -> None:
     """Read the block's source once; a failure breaks the block, located at its source."""
-    d, source = block.directive, block.source
-    assert source is not None
-    request = SourceRequest(d.args, block.timeout, block.ctx.settings.for_sources(),
-                            block.max_size)
+    d, source, ctx = block.directive, block.source, block.ctx
+    assert source is not None and ctx.host is not None
+    request = SourceRequest(d.args, block.timeout, ctx.settings.for_sources(), block.max_size)
     try:
-        with calling(block.ctx, SOURCES, d.keyword):
+        with calling(ctx, SOURCES, d.keyword):
             needs = source.requests(request)
-            if needs is None:  # a source that reads by itself (API 1.0), this machine
-                data = source.read(request)
+            if needs is None:  # a source that reads by itself (API 1.0): this machine only
+                if not ctx.host.this_machine:
+                    raise PluginError(f"{d.keyword!r} reads this machine by itself (an API "
+                                      f"1.0 source), not {ctx.host.name}")
+                data, made_by = source.read(request), "read()"
             else:
-                host = block.ctx.host
-                assert host is not None
-                data = source.build(request, host.answer(needs, block.timeout,
-                                                         block.max_size))
-            if not isinstance(data, SourceData) or isinstance(data.lines, (str, bytes)):
-                raise TypeError(f"read() returned {type(data).__name__}, not a "
-                                "tstconfig_core.api.SourceData of lines")
+                _check_requests(needs, ctx.settings.no_commands, d.keyword)
+                answers = ctx.host.answer(needs, block.timeout, block.max_size)
+                data, made_by = source.build(request, answers), "build()"
+            _check_data(data, made_by)
     except DirectiveError as exc:
         block.report(d, str(block.fail(str(exc))))
         raise BlockBroken() from exc
@@ -42,6 +42,41 @@ def read_source(block: Block) -> None:
     if data.exit_status and not block.plan.checks_exit_status:
         block.report(d, f"{d.keyword} exited with status {data.exit_status}; "
                         "add 'exit_status' and an assertion if that is expected")
+
+
+def _check_requests(needs: object, no_commands: bool, keyword: str) -> None:
+    """What a source asks must be requests the host knows, with fields of their types."""
+    if not isinstance(needs, (list, tuple)):
+        raise TypeError(f"requests() returned {type(needs).__name__}, not a list of requests")
+    for need in needs:
+        if isinstance(need, RunProgram):
+            if not (isinstance(need.argv, (list, tuple)) and need.argv
+                    and all(isinstance(a, str) for a in need.argv)):
+                raise TypeError(f"RunProgram needs argv, a list of strings: {need.argv!r}")
+            if no_commands:
+                raise PluginError(f"{keyword!r} asked to run {need.argv[0]!r}, and "
+                                  "--no-commands refuses running programs")
+        elif isinstance(need, (ReadFile, ListFolder, StatPath)):
+            if not isinstance(need.path, str) or not isinstance(
+                    getattr(need, "within", None), (str, type(None))):
+                raise TypeError(f"{type(need).__name__} needs a path, a string: {need!r}")
+        else:
+            raise TypeError(f"requests() asked for {type(need).__name__} {need!r}, not a "
+                            "ReadFile, RunProgram, ListFolder or StatPath")
+
+
+def _check_data(data: object, made_by: str) -> None:
+    if not isinstance(data, SourceData):
+        raise TypeError(f"{made_by} returned {type(data).__name__}, not a "
+                        "tstconfig_core.api.SourceData")
+    if not isinstance(data.lines, (list, tuple)):
+        raise TypeError(f"{made_by} returned lines of type {type(data.lines).__name__}, not "
+                        "a list of strings")
+    if not isinstance(data.warnings, (list, tuple)) or not all(
+            isinstance(w, str) for w in data.warnings):
+        raise TypeError(f"{made_by} returned warnings that are not a tuple of strings")
+    if not isinstance(data.defaults, Mapping):
+        raise TypeError(f"{made_by} returned defaults that are not a mapping")
 
 
 def _warn(block: Block, warnings: Sequence[str]) -> None:

@@ -1,21 +1,22 @@
 """The local host: this machine, or a folder tree checked as if it were one.
 
 ``LocalHost()`` answers from this machine. ``LocalHost(root=DIR)`` answers every
-file and /proc read from the tree under DIR (a mounted image, a container's
-root filesystem, a fixture): paths are resolved inside it, absolute symbolic
-links included, and never leave it; programs are not run there, since they
-would check this machine instead. ``proc_root`` moves /proc alone
-(``--proc-root``), for a recorded /proc.
+read from the tree under DIR (a mounted image, a container's root filesystem,
+a fixture): paths are resolved inside it, absolute symbolic links and ``..``
+included, so nothing outside it is read; devices are not read and programs
+are not run there, since they would be this machine's. ``proc_root`` says
+where this host's /proc is (``--proc-root``): every read of /proc goes there.
 """
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import stat
 from collections.abc import Sequence
 
-from tstconfig_core.contract.hosts import (Entry, Host, HostError, PathStat, ProgramResult,
-                                           TooLargeAnswer)
+from tstconfig_core.contract.hosts import (Entry, Host, HostError, NoSuchPath, PathStat,
+                                           ProgramResult, TooLargeAnswer)
 from tstconfig_core.limits import TooLarge, read_bounded
 
 PROC = "/proc"
@@ -30,49 +31,66 @@ def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "other")
 
 
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
 class LocalHost(Host):
     def __init__(self, root: str | None = None, proc_root: str | None = None) -> None:
-        self.root = os.path.abspath(root) if root else None
-        if proc_root is None:
-            proc_root = PROC if self.root is None else os.path.join(self.root, "proc")
-        #: Where /proc is read; a path that would lead out of it is refused.
-        self.proc_root = os.path.abspath(proc_root)
+        # (kept as given, normalized: messages show them as the person wrote them)
+        self.root = os.path.normpath(root) if root else None
+        self.proc_root = os.path.normpath(proc_root) if proc_root else None
+        self.this_machine = self.root is None
         self.name = "localhost" if self.root is None else self.root
 
-    # -- where a host path is here ------------------------------------------------
+    # -- where a host path is here ----------------------------------------------------
 
-    def where(self, path: str, follow: bool = True) -> str:
-        """This machine's path for a path on the host; HostError if it would leave the
-        folder tree or the /proc root. ``follow=False`` leaves a link at the end be."""
-        if path == PROC or path.startswith(PROC + "/"):
-            return self._in_proc(path[len(PROC):].lstrip("/"))
-        if self.root is None:
-            return path
-        return _inside(self.root, path, follow)
+    def where(self, path: str, follow: bool = True, within: str | None = None) -> str:
+        """This machine's path for a path on the host: under the /proc root, inside the
+        tree, or as it is. ``within``: refused (HostError) when its links lead out of
+        that folder. ``follow=False`` leaves a link at the end as it is."""
+        local = self._mapped(path, follow)
+        if within is not None:
+            real, bound = os.path.realpath(local), os.path.realpath(self._mapped(within))
+            if not _under(real, bound):
+                raise HostError(f"leads out of {within} (to {self._back(real)})")
+        return local
 
-    def _in_proc(self, relative: str) -> str:
-        full = os.path.join(self.proc_root, relative)
-        real_root, real = os.path.realpath(self.proc_root), os.path.realpath(full)
-        if real != real_root and not real.startswith(real_root + os.sep):
-            raise HostError(f"leads out of the /proc root (to {real})")
-        return full
+    def _mapped(self, path: str, follow: bool = True) -> str:
+        if self.proc_root is not None and _under(path, PROC):
+            return os.path.join(self.proc_root, path[len(PROC):].lstrip("/"))
+        if self.root is not None:
+            return _inside(self.root, path, follow)
+        return path
 
     def _back(self, local: str) -> str:
-        """The host path of a path found here (by a glob)."""
+        """The host path of a path found here."""
         for base, prefix in ((self.proc_root, PROC), (self.root, "")):
-            if base is not None and (local == base or local.startswith(base + os.sep)):
+            if base is not None and _under(local, base):
                 return (prefix + local[len(base):]) or "/"
         return local
 
-    # -- the primitives -------------------------------------------------------------
+    def _failed(self, exc: OSError, path: str) -> HostError:
+        local = self._mapped(path) if self.proc_root or self.root else path
+        here = f" (here: {local})" if local != path else ""
+        kind = NoSuchPath if isinstance(exc, FileNotFoundError) else HostError
+        return kind(f"{exc.strerror or exc}{here}")
 
-    def read(self, path: str, max_size: int) -> bytes:
+    # -- the primitives ---------------------------------------------------------------
+
+    def read(self, path: str, max_size: int, within: str | None = None) -> bytes:
         try:
-            return read_bounded(self.where(path), max_size)
+            local = self.where(path, within=within)
+            if self.root is not None:
+                mode = os.stat(local).st_mode
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                    raise HostError("is a device: a folder tree's devices are this "
+                                    "machine's, and are not read")
+            return read_bounded(local, max_size)
         except TooLarge as exc:
             raise TooLargeAnswer(str(exc)) from None
         except OSError as exc:
-            raise HostError(exc.strerror or str(exc)) from None
+            raise self._failed(exc, path) from None
         except ValueError as exc:  # a NUL character in the path
             raise HostError(str(exc)) from None
 
@@ -83,29 +101,15 @@ class LocalHost(Host):
         from tstconfig_core.hosts.programs import run_program
         return run_program(argv, timeout, max_size)
 
-    def list(self, path: str) -> tuple[Entry, ...]:
+    def list(self, path: str, within: str | None = None) -> tuple[Entry, ...]:
         try:
-            with os.scandir(self.where(path)) as found:
-                entries = [self._entry(e) for e in found]
+            with os.scandir(self.where(path, within=within)) as found:
+                entries = [_entry(e) for e in found]
         except OSError as exc:
-            raise HostError(exc.strerror or str(exc)) from None
+            raise self._failed(exc, path) from None
         except ValueError as exc:
             raise HostError(str(exc)) from None
         return tuple(sorted(entries))
-
-    @staticmethod
-    def _entry(entry: os.DirEntry[str]) -> Entry:
-        try:
-            mode = entry.stat(follow_symlinks=False).st_mode
-        except OSError:
-            return Entry(entry.name, "other")
-        target = None
-        if stat.S_ISLNK(mode):
-            try:
-                target = os.readlink(entry.path)
-            except OSError:
-                pass
-        return Entry(entry.name, kind_of(mode), target)
 
     def stat(self, path: str) -> PathStat:
         try:
@@ -113,7 +117,7 @@ class LocalHost(Host):
             st = os.lstat(local)
             target = os.readlink(local) if stat.S_ISLNK(st.st_mode) else None
         except OSError as exc:
-            raise HostError(exc.strerror or str(exc)) from None
+            raise self._failed(exc, path) from None
         except ValueError as exc:
             raise HostError(str(exc)) from None
         return PathStat(kind_of(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid,
@@ -121,10 +125,28 @@ class LocalHost(Host):
 
     def matches(self, pattern: str) -> list[str]:
         try:
-            local = self.where(pattern)
-        except HostError:
+            if self.root is not None and not (self.proc_root and _under(pattern, PROC)):
+                return sorted(_glob_inside(self.root, pattern))
+            return sorted(self._back(p) for p in glob.glob(self._mapped(pattern)))
+        except (HostError, ValueError):
             return []
-        return sorted(self._back(p) for p in glob.glob(local))
+
+
+def _entry(entry: os.DirEntry[str]) -> Entry:
+    """An entry, from what the folder says of it (a link read, nothing else looked at)."""
+    try:
+        if entry.is_symlink():
+            try:
+                return Entry(entry.name, "symlink", os.readlink(entry.path))
+            except OSError:
+                return Entry(entry.name, "symlink")
+        if entry.is_dir(follow_symlinks=False):
+            return Entry(entry.name, "directory")
+        if entry.is_file(follow_symlinks=False):
+            return Entry(entry.name, "file")
+        return Entry(entry.name, kind_of(entry.stat(follow_symlinks=False).st_mode))
+    except OSError:
+        return Entry(entry.name, "other")
 
 
 def _inside(root: str, path: str, follow_last: bool = True) -> str:
@@ -152,3 +174,24 @@ def _inside(root: str, path: str, follow_last: bool = True) -> str:
             continue
         resolved.append(part)
     return os.path.join(root, *resolved)
+
+
+def _glob_inside(root: str, pattern: str) -> list[str]:
+    """The host paths a glob matches in the tree, each part matched against the tree's
+    own folders (links resolved inside it), never against this machine's."""
+    found = ["/"]
+    for part in [p for p in pattern.split("/") if p and p != "."]:
+        following = []
+        for host_path in found:
+            if not glob.has_magic(part):
+                following.append(os.path.join(host_path, part))
+                continue
+            try:
+                names = os.listdir(_inside(root, host_path))
+            except OSError:
+                continue
+            following += [os.path.join(host_path, name) for name in sorted(names)
+                          if fnmatch.fnmatchcase(name, part)
+                          and (part.startswith(".") or not name.startswith("."))]
+        found = following
+    return [p for p in found if os.path.lexists(_inside(root, p, follow_last=False))]
