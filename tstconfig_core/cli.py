@@ -1,6 +1,7 @@
 """The ``tstconfig`` command line."""
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -72,19 +73,27 @@ def _reporters(classes: list[type], targets: list[ReportTarget], color: str, ver
                progress: object | None) -> list:
     """One reporter per target, configured: colour only on a terminal that wants it."""
     from tstconfig_core.api import ReportSettings
-    from tstconfig_core.terminal import ClearingStream, wants_color
     made = []
     for cls, target in zip(classes, targets):
         stream = target.open()
         if progress is not None and stream.isatty():  # (-r text:/dev/stderr too)
+            from tstconfig_core.terminal import ClearingStream
             stream = ClearingStream(stream, progress)  # type: ignore[arg-type]
         reporter = cls(stream)
         # A stream (standard output, /dev/stdout, a pipe) may have colour; a file never.
         reporter.configure(ReportSettings(color=not target.replaced
-                                          and wants_color(color, stream),
+                                          and _wants_color(color, stream),
                                           verbosity=verbosity))
         made.append(reporter)
     return made
+
+
+def _wants_color(choice: str, stream: object) -> bool:
+    if choice == "never" or (choice == "auto" and not os.environ.get("FORCE_COLOR")
+                             and not getattr(stream, "isatty", lambda: False)()):
+        return False  # (the usual case, decided without importing the terminal module)
+    from tstconfig_core.terminal import wants_color
+    return wants_color(choice, stream)  # type: ignore[arg-type]
 
 
 def _definition_files(definitions: Sequence[str]) -> list[str]:
@@ -236,7 +245,6 @@ def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[s
     from tstconfig_core.run import Run
     from tstconfig_core.signals import Stopped, signals_deferred, stop_signals
     from tstconfig_core.targets import discard_all, finish, plan_targets
-    from tstconfig_core.terminal import Progress
     classes = _reporter_classes(registry, specs)
     files = _definition_files(definitions)
     try:
@@ -247,8 +255,10 @@ def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[s
     except Stopped as exc:
         return 128 + exc.signum
     progress = None
-    if verbosity >= 0 and Progress.wanted(sys.stderr):
-        progress = Progress(sys.stderr, len(files))
+    if verbosity >= 0 and sys.stderr is not None and sys.stderr.isatty():
+        from tstconfig_core.terminal import Progress
+        if Progress.wanted(sys.stderr):
+            progress = Progress(sys.stderr, len(files))
     try:
         run = Run(_reporters(classes, targets, color, verbosity, progress), registry, settings,
                   debug=debug, waivers=waivers, exitfirst=exitfirst,

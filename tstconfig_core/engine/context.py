@@ -1,10 +1,13 @@
-"""What the files of one run share: settings, plugins, where events go."""
+"""What the files of one run share: settings, plugins, the host, where events go.
+
+(A NamedTuple and a plain class: a dataclass costs its module a few milliseconds
+of start-up, which every run pays.)
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tstconfig_core.limits import DEFAULT_MAX_SIZE
 from tstconfig_core.model import Event
@@ -17,8 +20,7 @@ if TYPE_CHECKING:
 Emit = Callable[[Event], None]
 
 
-@dataclass(frozen=True)
-class RunSettings:
+class RunSettings(NamedTuple):
     """The command line's settings for every block of a run."""
 
     timeout: float = 60.0        # seconds a block's command, parse or assertion may take
@@ -42,25 +44,30 @@ class RunSettings:
         return LocalHost(self.root, self.proc_root)
 
 
-@dataclass
 class Context:
-    registry: PluginRegistry
-    emit: Emit
-    settings: RunSettings = field(default_factory=RunSettings)
-    #: What sources read through (default: the local host the settings describe).
-    host: Host | None = None
-    debug: bool = False
-    #: Let parsers parse only the rows a block looks up (False: every row of every block,
-    #: the oracle the tests and the fuzzer check narrowed parses against).
-    narrow: bool = True
-    #: --check and --list-ids: directives are validated and ids made, but no source is
-    #: read, no command run and no assertion checked (each is reported not run).
-    check_only: bool = False
-    #: False for --inspect: every block is read and parsed, no assertion checked.
-    run_assertions: bool = True
-    #: Called with each block when it ends (``--inspect`` prints it).
-    observers: Sequence[Callable[[Block], None]] = ()
+    """The run's registry, event sink, settings and host, and how it runs blocks."""
 
-    def __post_init__(self) -> None:
-        if self.host is None:
-            self.host = self.settings.local_host()
+    __slots__ = ("registry", "emit", "settings", "host", "debug", "narrow", "check_only",
+                 "run_assertions", "observers")
+
+    def __init__(self, registry: PluginRegistry, emit: Emit,
+                 settings: RunSettings = RunSettings(), *, host: Host | None = None,
+                 debug: bool = False, narrow: bool = True, check_only: bool = False,
+                 run_assertions: bool = True,
+                 observers: Sequence[Callable[[Block], None]] = ()) -> None:
+        self.registry = registry
+        self.emit = emit
+        self.settings = settings
+        #: What sources read through (default: the local host the settings describe).
+        self.host: Host = host if host is not None else settings.local_host()
+        self.debug = debug
+        #: Let parsers parse only the rows a block looks up (False: every row of every
+        #: block, the oracle the tests and the fuzzer check narrowed parses against).
+        self.narrow = narrow
+        #: --check and --list-ids: directives are validated and ids made, but no source
+        #: is read, no command run and no assertion checked (each is reported not run).
+        self.check_only = check_only
+        #: False for --inspect: every block is read and parsed, no assertion checked.
+        self.run_assertions = run_assertions
+        #: Called with each block when it ends (``--inspect`` prints it).
+        self.observers = observers

@@ -19,7 +19,6 @@ from tstconfig_core.engine.block import Block
 from tstconfig_core.engine.boundary import (BlockBroken, DirectiveError, bounded, calling,
                                             plugin)
 from tstconfig_core.engine.context import Context
-from tstconfig_core.engine.keywords import unknown_keyword
 from tstconfig_core.engine.parsing import warn_unused_options
 from tstconfig_core.engine.plan import plan_block
 from tstconfig_core.ids import FileIds
@@ -142,6 +141,7 @@ class Interpreter:
             return checks.assertion
         if self.block is not None and keyword in self.parser_options():
             return directives.parser_option
+        from tstconfig_core.engine.keywords import unknown_keyword  # (the error path)
         raise DirectiveError(unknown_keyword(self.ctx, keyword, self.block))
 
     def guarded(self, d: Directive, action: Callable[[], object]) -> None:

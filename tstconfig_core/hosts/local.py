@@ -9,8 +9,6 @@ where this host's /proc is (``--proc-root``): every read of /proc goes there.
 """
 from __future__ import annotations
 
-import fnmatch
-import glob
 import os
 import stat
 from collections.abc import Sequence
@@ -124,6 +122,7 @@ class LocalHost(Host):
                         st.st_size, st.st_mtime, target)
 
     def matches(self, pattern: str) -> list[str]:
+        import glob  # (only sources that ask for many paths at once need it)
         try:
             if self.root is not None and not (self.proc_root and _under(pattern, PROC)):
                 return sorted(_glob_inside(self.root, pattern))
@@ -179,6 +178,8 @@ def _inside(root: str, path: str, follow_last: bool = True) -> str:
 def _glob_inside(root: str, pattern: str) -> list[str]:
     """The host paths a glob matches in the tree, each part matched against the tree's
     own folders (links resolved inside it), never against this machine's."""
+    import fnmatch
+    import glob
     found = ["/"]
     for part in [p for p in pattern.split("/") if p and p != "."]:
         following = []
