@@ -157,7 +157,7 @@ class Block:
         if self.parsed is None:
             parse_block(self, data, lookup)
         if self.pending_columns is not None:
-            self._resolve_columns(current)
+            resolve_columns(self, current)
         assert self.parsed is not None
         return self.parsed
 
@@ -180,27 +180,6 @@ class Block:
         block switching key columns back and forth must not narrow again each time)."""
         self.parsed, self.narrowed, self.widened = None, None, True
         self._indexes.clear()
-
-    # -- columns ---------------------------------------------------------------------
-
-    def _resolve_columns(self, current: Directive | None) -> None:
-        """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
-        d, self.pending_columns = self.pending_columns, None
-        assert d is not None and self.parsed is not None
-        names = self.parsed.column_names
-        columns = []
-        for arg in d.args:
-            if arg.isdigit():
-                columns.append(int(arg))
-            elif arg in names:
-                columns.append(names.index(arg))
-            else:
-                error = self.fail(_unknown_column(arg, names, self.sensitive))
-                if d is current:
-                    raise error
-                self.report(d, str(error))  # found while running a later directive
-                raise BlockBroken()
-        self.columns = tuple(columns)
 
     # -- rows, keys and the index ----------------------------------------------------
 
@@ -242,6 +221,26 @@ class Block:
         return self.narrowed is None or (
             self.narrowed.columns == self.key_columns(len(lookup))
             and _covered(self.narrowed, lookup))
+
+
+def resolve_columns(block: Block, current: Directive | None) -> None:
+    """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
+    d, block.pending_columns = block.pending_columns, None
+    assert d is not None and block.parsed is not None
+    names = block.parsed.column_names
+    columns = []
+    for arg in d.args:
+        if arg.isdigit():
+            columns.append(int(arg))
+        elif arg in names:
+            columns.append(names.index(arg))
+        else:
+            error = block.fail(_unknown_column(arg, names, block.sensitive))
+            if d is current:
+                raise error
+            block.report(d, str(error))  # found while running a later directive
+            raise BlockBroken()
+    block.columns = tuple(columns)
 
 
 def _covered(wanted: Wanted, lookup: Sequence[str]) -> bool:
