@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tstconfig_core.api import PluginError
 from tstconfig_core.limits import TimeLimitExceeded, time_limit
+from tstconfig_core.loading.groups import PARSERS
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.context import Context
@@ -47,12 +48,18 @@ def timed_out(what: str, seconds: float) -> str:
 
 
 def plugin(ctx: Context, group: Group, name: str) -> Any:
-    """The plugin ``name`` of ``group``; one that is unknown, disabled or broken is an
-    error at the directive that named it."""
+    """The plugin ``name`` of ``group``; one that is unknown, disabled or broken, or a
+    parse mode whose options clash with other keywords, is an error at the directive
+    that named it."""
     try:
-        return ctx.registry.instance(group, name)
+        found = ctx.registry.instance(group, name)
     except PluginError as exc:
         raise DirectiveError(str(exc)) from exc
+    if group is PARSERS:
+        clash = ctx.namespace.option_clashes(name, found.options)
+        if clash is not None:
+            raise DirectiveError(clash)
+    return found
 
 
 class calling:  # noqa: N801 (read as a phrase: ``with calling(ctx, SOURCES, "file"):``)

@@ -15,6 +15,7 @@ from tstconfig_core.model import Event
 if TYPE_CHECKING:
     from tstconfig_core.api import Host
     from tstconfig_core.engine.block import Block
+    from tstconfig_core.engine.namespace import Namespace
     from tstconfig_core.loading.registry import PluginRegistry
 
 Emit = Callable[[Event], None]
@@ -48,7 +49,7 @@ class Context:
     """The run's registry, event sink, settings and host, and how it runs blocks."""
 
     __slots__ = ("registry", "emit", "settings", "host", "debug", "narrow", "check_only",
-                 "run_assertions", "observers")
+                 "run_assertions", "observers", "_namespace")
 
     def __init__(self, registry: PluginRegistry, emit: Emit,
                  settings: RunSettings = RunSettings(), *, host: Host | None = None,
@@ -71,3 +72,12 @@ class Context:
         self.run_assertions = run_assertions
         #: Called with each block when it ends (``--inspect`` prints it).
         self.observers = observers
+        self._namespace: Namespace | None = None
+
+    @property
+    def namespace(self) -> Namespace:
+        """Who claims each keyword (made on first use, once per run)."""
+        if self._namespace is None:
+            from tstconfig_core.engine.namespace import Namespace
+            self._namespace = Namespace(self.registry)
+        return self._namespace

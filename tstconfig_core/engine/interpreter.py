@@ -81,6 +81,7 @@ class Interpreter:
         d, ctx, problem = text.source, self.ctx, text.problem
         assert d is not None
         source: Source | None = None
+        problem = problem or ctx.namespace.clashes.get(d.keyword)
         try:
             source = plugin(ctx, SOURCES, d.keyword)
         except DirectiveError as exc:
@@ -125,13 +126,25 @@ class Interpreter:
     # -- one directive -------------------------------------------------------------
 
     def is_source(self, keyword: str) -> bool:
-        """Whether ``keyword`` starts a block (core directives and options come first)."""
+        """Whether ``keyword`` starts a block (core directives and options come first).
+        A keyword that a source and something else both claim starts a block too, a
+        broken one: the assertions after it must not check the previous block's data."""
+        if keyword in self._clashes:
+            return self.ctx.registry.has(SOURCES, keyword)
         return (keyword not in directives.CORE and keyword not in OPTION_DIRECTIVES
                 and self.ctx.registry.has(SOURCES, keyword))
+
+    @cached_property
+    def _clashes(self) -> Mapping[str, str]:
+        return self.ctx.namespace.clashes
 
     def handler(self, d: Directive) -> Callable[[Interpreter, Directive], None]:
         """What runs a directive: the one place a keyword is resolved."""
         keyword = d.keyword
+        clash = self._clashes.get(keyword)
+        if clash is not None:
+            # Whatever the line meant, it is not run, and neither is what depends on it.
+            raise self.block.fail(clash) if self.block is not None else DirectiveError(clash)
         found = directives.CORE.get(keyword)
         if found is not None:
             return found

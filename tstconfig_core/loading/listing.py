@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tstconfig_core.loading.groups import ALL, Group
+from tstconfig_core.loading.groups import ALL, ASSERTIONS, PARSERS, SOURCES, Group
 from tstconfig_core.loading.index import installed
 from tstconfig_core.loading.registry import PluginLoadError, PluginRegistry, canonical
 
@@ -36,17 +36,27 @@ def _status(registry: PluginRegistry, group: Group, name: str) -> tuple[str, str
 
 def plugin_rows(registry: PluginRegistry) -> list[list[str]]:
     """[group, name, distribution, version, status, summary] for every entry point."""
+    from tstconfig_core.engine.namespace import Namespace
+    keywords = Namespace(registry)
     rows = []
     everything = installed()
     for group in ALL:
         eps = registry.entry_points(group)
         counts = Counter(ep.name for ep in eps)
         for ep in eps:
+            mine = f"the {group.kind} '{ep.name} = {ep.value}' of {ep.dist} {ep.version}"
             if counts[ep.name] > 1:
                 others = sorted({o.dist for o in eps if o.name == ep.name and o != ep})
                 status, summary = "conflict", f"also registered by {', '.join(others)}"
+            elif group in (SOURCES, ASSERTIONS) and ep.name in keywords.clashes:
+                others = [c for c in keywords.owners[ep.name] if c != mine]
+                status, summary = "conflict", f"also claimed as {'; '.join(others)}"
             else:
                 status, summary = _status(registry, group, ep.name)
+                if status == "ok" and group is PARSERS:
+                    clash = keywords.option_clashes(ep.name, registry.instance(group, ep.name).options)
+                    if clash is not None:
+                        status, summary = "conflict", clash
             rows.append([group.name, ep.name, ep.dist, ep.version, status, summary])
         for ep in everything:
             if ep.group == group.name and canonical(ep.dist) in registry.disabled:
