@@ -11,8 +11,11 @@ Workloads: start-up (``--version``, and the seed page's netstat case); passwd
 (200,000 lines, 2,000 properties: ``syntax etc_passwd``, ``columns 0 6``,
 ``assert_eq``); a fixed-position table (100,000 rows, 5,000 properties); an
 ini file (50,000 keys in 500 sections, 5,000 properties); each of the last
-three also at half size, with double input, and with double properties.
-``--quick`` runs small sizes once, to prove the benchmark works (CI).
+three also at half size, with double input, and with double properties. Then
+memory (bench/memory.py): data shaped to cost the most memory per byte, 16 MiB
+of each read with ``--max-size 16M``, and 800,000 passwd lines parsed whole, each
+with its peak RSS over max_size. ``--quick`` runs small sizes once, to prove the
+benchmark works (CI).
 """
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import memory
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_NETSTAT = ROOT.parent / "shared" / "compat"
@@ -207,12 +212,20 @@ def main(argv: list[str] | None = None) -> int:
         results = startup(folder, runs)
         for name in FAMILIES:
             results += family(name, folder, runs, scale)
+        memory_runs = max(1, runs // 2)  # (each takes seconds, and varies little)
+        held = memory.workloads(folder, tstconfig_command(), memory_runs,
+                                (2 if args.quick else 16) * memory.MiB,
+                                int(800_000 * scale))
     finally:
         shutil.rmtree(folder)
     if args.json:
         print(json.dumps([{"workload": r.workload, "size": r.size, "wall_s": round(r.wall, 4),
                            "peak_rss_mib": round(r.rss, 1), "floor_s": round(r.floor, 4),
-                           "ratio": round(r.ratio, 2), "notes": r.notes} for r in results], indent=2))
+                           "ratio": round(r.ratio, 2), "notes": r.notes} for r in results]
+                         + [{"workload": m.workload, "size": m.size, "max_size": m.max_size,
+                             "outcome": m.outcome, "wall_s": round(m.wall, 4),
+                             "peak_rss_mib": round(m.rss, 1), "python_rss_mib": m.python,
+                             "over_max_size": round(m.ratio, 2)} for m in held], indent=2))
         return 0
     from tabulate import tabulate
     rows = [[r.workload, r.size, f"{r.wall:.3f}", f"{r.rss:.0f}", f"{r.floor:.3f}",
@@ -222,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
                    tablefmt="github", disable_numparse=True))
     print("\nfloor: Python reading the input and splitting it into lines and fields, with no "
           "tstconfig (for start-up: python -c 'import click').")
+    print("\n" + memory.table(held, tabulate))
+    print(f"\nPython: a run that reads one line peaks at {held[0].python:.0f} MiB. The budget "
+          "(docs/security.md) keeps peak - Python under 10 x max_size and about 2 MiB more "
+          "(what is made between two looks at it: at --quick's 2 MiB, that shows). Memory "
+          f"workloads: {max(1, runs // 2)} run(s) each.")
     print(f"\n{runs} run(s) each; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}; "
           f"tstconfig: {' '.join(tstconfig_command())}")
     return 0

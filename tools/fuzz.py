@@ -13,6 +13,13 @@ awkward files (a FIFO, a directory, binary data, /dev/zero). Each must hold:
   parses every row reports (checked for definitions that read no ``proc``
   file, whose contents move between two runs).
 
+With ``--reports``, each file also runs through the real run and the built-in
+reporters (text, JSON, JUnit, TAP), and the reports must agree: each parses,
+and each holds every result. With ``--hostile``, the plugins of the test
+distribution tstconfig-hostile (tests/fixtures/plugins; install it first) join
+the vocabulary, each misbehaving its own way (ending the process, hanging,
+printing, returning the wrong type), and nothing may reach standard output.
+
 Generated ``command`` directives are refused (``--no-commands``): random
 command lines are never run. Needs hypothesis (``pip install 'tstconfig[test]'``).
 For a coverage-guided fuzzer, :data:`check_definition` has hypothesis's
@@ -22,11 +29,14 @@ check_definition.hypothesis.fuzz_one_input); atheris.Fuzz()``.
 from __future__ import annotations
 
 import argparse
+import io
+import json
 import os
 import re
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 try:
@@ -37,14 +47,14 @@ except ImportError:  # pragma: no cover - said plainly when run
 
 from tstconfig_core.engine.context import Context, RunSettings
 from tstconfig_core.engine.interpreter import Interpreter
-from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, SOURCES, SYNTAXES
+from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, REPORTERS, SOURCES, SYNTAXES
 from tstconfig_core.loading.registry import PluginRegistry
 from tstconfig_core.model import AssertionResult, ErrorEvent, Event, Summary, WarningEvent
 from tstconfig_core.options import OPTION_DIRECTIVES
 
 NAME = "fuzzed.tstconfig"
 _PROC = re.compile(r"\bproc\b")  # maybe a block reading /proc, whose files move
-REGISTRY = PluginRegistry()
+REGISTRY = PluginRegistry(import_timeout=0.5)  # (a hostile import hangs)
 WORKDIR = Path(tempfile.mkdtemp(prefix="tstconfig-fuzz-"))
 
 
@@ -139,6 +149,31 @@ DEFINITION = st.builds(
     st.lists(CHAOS, max_size=3), st.lists(st.one_of(BLOCK, LOOKUPS), max_size=4),
     st.sampled_from(["\n", "\n", "\r\n", "\r"]))
 
+#: tstconfig-hostile's plugins, where it is installed.
+HOSTILE_SOURCES = [n for n in REGISTRY.names(SOURCES) if n.startswith("hostile_")]
+HOSTILE_CHECKS = [n for n in REGISTRY.names(ASSERTIONS) if n.startswith("assert_hostile_")]
+HOSTILE_MODES = [n for n in REGISTRY.names(PARSERS) if n.startswith("hostile_")]
+
+
+def _hostile_block() -> st.SearchStrategy[list[str]]:
+    source = st.one_of(_line(st.sampled_from(HOSTILE_SOURCES), st.sampled_from(PATHS)),
+                       SOURCE, st.just("command echo ok yes"))
+    body = st.one_of(OPTION, SELECT, ASSERT, CHAOS, st.just("sensitive"), st.just("property ok"),
+                     _line("parse_mode", st.sampled_from(HOSTILE_MODES)),
+                     _line("hostile_exit_option", _words(VALUES, 1)),
+                     _line(st.sampled_from(HOSTILE_CHECKS), _words(VALUES, 2)),
+                     st.just("assert_defined"))
+    return st.builds(lambda s, b: [s, *b], source, st.lists(body, max_size=10))
+
+
+def hostile_definitions() -> st.SearchStrategy[str]:
+    if not (HOSTILE_SOURCES and HOSTILE_CHECKS and HOSTILE_MODES):
+        sys.exit("--hostile needs tstconfig-hostile installed: "
+                 "pip install tests/fixtures/plugins/tstconfig-hostile")
+    return st.builds(lambda blocks, end: end.join(line for b in blocks for line in b),
+                     st.lists(st.one_of(_hostile_block(), BLOCK), min_size=1, max_size=4),
+                     st.sampled_from(["\n", "\r\n"]))
+
 _slowest = [0.0]
 
 
@@ -150,9 +185,44 @@ def _run(text: str, narrow: bool) -> tuple[list[Event], Summary]:
         summary.count(event)
         events.append(event)
 
-    settings = RunSettings(timeout=2.0, no_commands=True, max_size=1 << 20)
-    Interpreter(Context(REGISTRY, emit, settings, narrow=narrow)).run(text, NAME)
+    Interpreter(Context(REGISTRY, emit, SETTINGS[0], narrow=narrow)).run(text, NAME)
     return events, summary
+
+
+SETTINGS = [RunSettings(timeout=2.0, no_commands=True, max_size=1 << 20)]
+BUILT_IN_REPORTERS = ("text", "json", "junit", "tap")
+
+
+def _run_reporting(text: str) -> tuple[list[Event], Summary]:
+    """The file through the real run and every built-in reporter, whose reports must
+    each parse and hold every result the engine made: none is lost. (The events are
+    those the reporters were given.)"""
+    from tstconfig_core.run import Run
+    path = WORKDIR / NAME
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    streams = {name: io.StringIO() for name in BUILT_IN_REPORTERS}
+    reporters = [REGISTRY.instance(REPORTERS, name)(stream) for name, stream in streams.items()]
+    events: list[Event] = []
+    run = Run(reporters, REGISTRY, SETTINGS[0], observers=[events.append])
+    status = run.execute([str(path)])
+    assert status in (0, 1, 2), status
+    assert not run.broken_reporters(), [r.name for r in run.broken_reporters()]
+    results = sum(isinstance(e, AssertionResult) for e in events)
+    doc = json.loads(streams["json"].getvalue())
+    assert len(doc["results"]) == results, ("json", len(doc["results"]), results)
+    cases = ET.fromstring(streams["junit"].getvalue()).findall(".//testcase")
+    assert len(cases) >= results, ("junit", len(cases), results)  # (errors are cases too)
+    tap = streams["tap"].getvalue().splitlines()
+    points = [ln for ln in tap if re.match(r"(not )?ok \d+", ln)]
+    assert f"1..{len(points)}" in tap, ("tap plan", tap[-3:])
+    assert len(points) >= results, ("tap", len(points), results)
+    assert "SUMMARY REPORT" in streams["text"].getvalue()
+    return [e._replace(file=NAME) if isinstance(e, (ErrorEvent, WarningEvent, AssertionResult))
+            else e
+            for e in events], run.summary
+
+
+_checks = {"reports": False, "narrowing": True}
 
 
 def _timeless(events: list[Event]) -> list[Event]:
@@ -164,7 +234,16 @@ def _timeless(events: list[Event]) -> list[Event]:
 def run_one(text: str) -> None:
     """Run one definition; raise AssertionError if an invariant does not hold."""
     started = time.monotonic()
-    events, summary = _run(text, narrow=True)
+    # Nothing may print on standard output (a plugin's print goes to standard error).
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
+    try:
+        events, summary = (_run_reporting(text) if _checks["reports"]
+                           else _run(text, narrow=True))
+        leaked = sys.stdout.getvalue()
+    finally:
+        sys.stdout, sys.stderr = out, err
+    assert not leaked, f"printed on standard output: {leaked[:200]!r}"
     _slowest[0] = max(_slowest[0], time.monotonic() - started)
     lines = max(1, text.count("\n") + text.count("\r") + 1)  # a bound: CRLF counts twice
     for event in events:
@@ -172,14 +251,15 @@ def run_one(text: str) -> None:
             assert event.file == NAME, event
             assert event.line is not None and 1 <= event.line <= lines, event
     assert summary.exit_status in (0, 1, 2)
-    if not _PROC.search(text):
+    if _checks["narrowing"] and not _PROC.search(text):
         assert _timeless(events) == _timeless(_run(text, narrow=False)[0]), "narrowing changed"
 
 
-def fuzz_test(examples: int, seed_value: int | None = None):
+def fuzz_test(examples: int, seed_value: int | None = None,
+              definitions: st.SearchStrategy[str] = DEFINITION):
     """A hypothesis test running ``examples`` generated definitions through run_one."""
     test = settings(deadline=None, database=None, max_examples=examples,
-                    suppress_health_check=list(HealthCheck))(given(DEFINITION)(run_one))
+                    suppress_health_check=list(HealthCheck))(given(definitions)(run_one))
     return test if seed_value is None else seed(seed_value)(test)
 
 
@@ -193,10 +273,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=2000,
                         help="generated definition files to run (default 2000)")
     parser.add_argument("--seed", type=int, default=None, help="repeat a run exactly")
+    parser.add_argument("--reports", action="store_true",
+                        help="also write every built-in report, and check they agree")
+    parser.add_argument("--hostile", action="store_true",
+                        help="mix in tstconfig-hostile's misbehaving plugins (installed)")
     args = parser.parse_args(argv)
+    # (the reports are written by the run, which cuts long values: that oracle is
+    # the default run's)
+    _checks["reports"] = args.reports
+    _checks["narrowing"] = not args.reports
+    definitions = DEFINITION
+    if args.hostile:
+        definitions = hostile_definitions()
+        # (short: a hostile read hangs; plugins make the narrowing oracle meaningless)
+        SETTINGS[0] = RunSettings(timeout=0.1, no_commands=True, max_size=1 << 20)
+        _checks["narrowing"] = False
     started = time.monotonic()
-    fuzz_test(args.examples, args.seed)()
-    print(f"fuzz: {args.examples} generated definition files, every invariant held "
+    fuzz_test(args.examples, args.seed, definitions)()
+    kind = " with hostile plugins" if args.hostile else ""
+    print(f"fuzz: {args.examples} generated definition files{kind}, every invariant held"
+          f"{' (reports included)' if args.reports else ''} "
           f"({time.monotonic() - started:.1f} s; slowest {_slowest[0]:.2f} s)")
     return 0
 

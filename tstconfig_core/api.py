@@ -25,14 +25,18 @@ from tstconfig_core.contract.assertions import Assertion
 from tstconfig_core.contract.base import OptionConverter, PluginError, Row, Value
 from tstconfig_core.contract.hosts import (Answer, Entry, Host, HostError, HostRequest,
                                            ListFolder, NoSuchPath, PathStat, ProgramResult,
-                                           ReadFile, RunProgram, StatPath, TooLargeAnswer)
+                                           ReadFile, RunProgram, StatPath, TimeoutAnswer,
+                                           TooLargeAnswer)
 from tstconfig_core.contract.parsers import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser,
-                                             Prepared, Syntax, Wanted, in_sections)
+                                             Prepared, Syntax, Wanted, in_sections,
+                                             rows_in_chunks)
 from tstconfig_core.contract.reporters import ReportSettings, Reporter
 from tstconfig_core.contract.sources import Source, SourceData, SourceRequest
 from tstconfig_core.definition import decode, split_lines
 from tstconfig_core.hosts.local import LocalHost
 from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded, shown_size
+from tstconfig_core.memory import (GROWN_ROWS, MEMORY_FACTOR, SPLIT_ROWS, OverBudget,
+                                   charge_memory, lines_within)
 from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
                                   ErrorEvent, Event, FileFinished, FileStarted, RunFinished,
                                   RunStarted, SourceRef, Summary, WarningEvent)
@@ -51,7 +55,7 @@ __all__ = [
     # the host sources read through, what they ask of it, and its answers
     "Answer", "Entry", "Host", "HostError", "HostRequest", "ListFolder", "NoSuchPath",
     "PathStat",
-    "ProgramResult", "ReadFile", "RunProgram", "StatPath", "TooLargeAnswer",
+    "ProgramResult", "ReadFile", "RunProgram", "StatPath", "TimeoutAnswer", "TooLargeAnswer",
     "LocalHost",  # this machine, or a folder tree: for a plugin's tests
     # the events a reporter receives, and the outcomes of an AssertionResult
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
@@ -62,6 +66,9 @@ __all__ = [
     "tokenize", "unescape_java",
     # helpers: reading text
     "DEFAULT_MAX_SIZE", "TooLarge", "decode", "read_bounded", "shown_size", "split_lines",
+    # helpers: what holding a block's data takes (docs/security.md, "Memory")
+    "MEMORY_FACTOR", "OverBudget", "lines_within", "rows_in_chunks", "GROWN_ROWS",
+    "SPLIT_ROWS", "charge_memory",
     # helpers: showing results as tstconfig does (the 0.3 failure block, escapes, times)
     "failure_block", "iso_utc", "joined", "labelled", "located", "printable", "shown_value",
 ]
@@ -69,4 +76,4 @@ __all__ = [
 #: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
-API_VERSION = "1.3"
+API_VERSION = "1.4"

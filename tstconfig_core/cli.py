@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -13,6 +14,8 @@ from tstconfig_core import __version__
 if TYPE_CHECKING:
     from tstconfig_core.engine.context import RunSettings
     from tstconfig_core.loading.registry import PluginRegistry
+    from tstconfig_core.reporting import GuardedReporter
+    from tstconfig_core.run import Run
     from tstconfig_core.targets import ReportTarget
     from tstconfig_core.waivers import Waivers
 
@@ -39,8 +42,9 @@ Details: docs/reporters.md.
 
 \b
 Exit status: 0 all assertions passed (or waived); 1 assertions failed; 2 errors, bad
-usage, or a report that could not be written; 130, 143 or 129 when stopped by
-SIGINT (Ctrl-C), SIGTERM or SIGHUP (reports are still written).
+usage, a report that could not be written or a reporter that failed; 130, 143 or
+129 when stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP (reports are still
+written), --inspect, --check and --list-ids too.
 \b
 Shell completion (bash; zsh and fish alike, see docs/reporters.md):
   eval "$(_TSTCONFIG_COMPLETE=bash_source tstconfig)"
@@ -69,22 +73,26 @@ def _reporter_classes(registry: PluginRegistry, specs: Sequence[str]) -> list[ty
     return classes
 
 
-def _reporters(classes: list[type], targets: list[ReportTarget], color: str, verbosity: int,
-               progress: object | None) -> list:
-    """One reporter per target, configured: colour only on a terminal that wants it."""
+def _reporters(registry: PluginRegistry, specs: Sequence[str], classes: list[type],
+               targets: list[ReportTarget], color: str, verbosity: int,
+               progress: object | None, debug: bool) -> list[GuardedReporter]:
+    """One reporter per target, configured: colour only on a terminal that wants it. One
+    that fails to be made or configured is broken from the start (see reporting.py)."""
     from tstconfig_core.api import ReportSettings
+    from tstconfig_core.loading.groups import REPORTERS
+    from tstconfig_core.reporting import GuardedReporter
     made = []
-    for cls, target in zip(classes, targets):
+    for spec, cls, target in zip(specs or ("text",), classes, targets):
         stream = target.open()
         if progress is not None and stream.isatty():  # (-r text:/dev/stderr too)
             from tstconfig_core.terminal import ClearingStream
             stream = ClearingStream(stream, progress)  # type: ignore[arg-type]
-        reporter = cls(stream)
         # A stream (standard output, /dev/stdout, a pipe) may have colour; a file never.
-        reporter.configure(ReportSettings(color=not target.replaced
-                                          and _wants_color(color, stream),
-                                          verbosity=verbosity))
-        made.append(reporter)
+        settings = ReportSettings(color=not target.replaced and _wants_color(color, stream),
+                                  verbosity=verbosity)
+        name = spec.partition(":")[0]
+        made.append(GuardedReporter.made(name, registry.describe(REPORTERS, name), cls, stream,
+                                         settings, where=target.label, debug=debug))
     return made
 
 
@@ -99,6 +107,22 @@ def _wants_color(choice: str, stream: object) -> bool:
 def _definition_files(definitions: Sequence[str]) -> list[str]:
     from tstconfig_core.run import expand
     return [item for item in expand(definitions) if isinstance(item, str)]
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    """--timeout, read as the 'timeout' directive reads it (the same bound, MAX_TIMEOUT):
+    nan, inf or 1e300 must be refused here, not accepted and then fail every block."""
+    if ctx.get_parameter_source(param.name or "") is click.core.ParameterSource.DEFAULT:
+        return float(value)  # (the engine is not imported for the default)
+    from tstconfig_core.engine.directives import MAX_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= MAX_TIMEOUT:
+        raise click.BadParameter(f"expected a number of seconds above 0 (at most "
+                                 f"{MAX_TIMEOUT}), not {value!r}")
+    return seconds
 
 
 def _print_schema(kind: str) -> None:
@@ -130,8 +154,11 @@ def _print_schema(kind: str) -> None:
               help="Known failures to accept for a while: a TOML file of [[waiver]] entries "
                    "(id, or pattern: a glob over ids; reason; optional owner and expires). "
                    "A waived failure is reported as skipped and does not fail the run.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help="Seconds a command may run before it is killed.")
+@click.option("--timeout", default="60", show_default=True, metavar="SECONDS",
+              callback=_seconds,
+              help="Seconds a command may run before it is killed, and a block's parse and "
+                   "each assertion may take (above 0, at most 1000000). A block can set its "
+                   "own with 'timeout SECONDS'.")
 @click.option("--max-size", metavar="SIZE", default="64M", show_default=True,
               help="Most bytes a source may give (a file, a command's output); 64K, 64M, "
                    "1G. A block can set its own with 'max_size SIZE'.")
@@ -183,10 +210,12 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     if any(canonical(d.strip()) == CORE_DISTRIBUTION for d in disabled):
         click.echo(f"Warning: the built-in plugins ({CORE_DISTRIBUTION}) cannot be disabled; "
                    "ignoring that name.", err=True)
-    registry = PluginRegistry(disabled)
+    registry = PluginRegistry(disabled, import_timeout=timeout)
     if list_plugins:
         from tstconfig_core.loading.listing import render
-        click.echo(render(registry), nl=False)
+        from tstconfig_core.streams import stdout_for_reports
+        with stdout_for_reports() as out:  # (importing a plugin may print)
+            click.echo(render(registry), nl=False, file=out)
         ctx.exit(0)
     if schema:
         _print_schema(schema)
@@ -218,12 +247,12 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         printer = InspectPrinter(sys.stdout, inspect_rows)
         run = Run([printer], registry, settings, debug=debug, run_assertions=False,
                   block_observers=[printer.block])
-        ctx.exit(2 if run.execute(definitions) == 2 else 0)
+        ctx.exit(_shown_run(run, definitions))
     if check_only or list_ids:
         from tstconfig_core.checking import CheckPrinter, IdLister
         shows = CheckPrinter(sys.stdout) if check_only else IdLister(sys.stdout, sys.stderr)
         run = Run([shows], registry, settings, debug=debug, check_only=True)
-        ctx.exit(2 if run.execute(definitions) == 2 else 0)
+        ctx.exit(_shown_run(run, definitions))
     ctx.exit(_run(registry, definitions, reporters, settings, debug=debug, waivers=accepted,
                   exitfirst=exitfirst, color=color, verbosity=-1 if quiet else int(verbose)))
 
@@ -238,37 +267,64 @@ def _waivers(path: str | None) -> Waivers | None:
         raise click.BadParameter(str(exc), param_hint="--waivers") from None
 
 
+def _shown_run(run: Run, definitions: Sequence[str]) -> int:
+    """--inspect, --check, --list-ids: 0, or 2 for errors (no assertion is checked, so
+    never 1), or 128 + N when a signal stopped it, as for a run."""
+    from tstconfig_core.signals import Stopped, run_signals
+    with run_signals() as signals:
+        try:
+            status = run.execute(definitions)
+        except (KeyboardInterrupt, Stopped) as exc:  # a second one while the end was shown
+            status = 128 + getattr(exc, "signum", signal.SIGINT)
+    return signals.exit_status(0 if status == 1 else status)
+
+
 def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
          settings: RunSettings, *, debug: bool, waivers: Waivers | None, exitfirst: bool,
          color: str, verbosity: int) -> int:
     """A run with its reports: everything a person can get wrong is refused before it."""
+    from tstconfig_core.signals import run_signals
+    # One handler from before the reports are opened to the exit status: no signal finds
+    # the default action (the process killed, temporary files left) or is noted and lost.
+    with run_signals() as signals:
+        status = _reported_run(registry, definitions, specs, settings, debug=debug,
+                               waivers=waivers, exitfirst=exitfirst, color=color,
+                               verbosity=verbosity)
+    return signals.exit_status(status)
+
+
+def _reported_run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
+                  settings: RunSettings, *, debug: bool, waivers: Waivers | None,
+                  exitfirst: bool, color: str, verbosity: int) -> int:
     from tstconfig_core.run import Run
-    from tstconfig_core.signals import Stopped, signals_deferred, stop_signals
+    from tstconfig_core.signals import Stopped
     from tstconfig_core.targets import discard_all, finish, plan_targets
-    classes = _reporter_classes(registry, specs)
-    files = _definition_files(definitions)
     try:
-        with stop_signals():  # (a FIFO waits here for its reader)
-            targets = plan_targets(specs, files, [waivers.path] if waivers else [])
-    except KeyboardInterrupt:
-        return 130
-    except Stopped as exc:
-        return 128 + exc.signum
+        classes = _reporter_classes(registry, specs)
+        files = _definition_files(definitions)
+        # (a FIFO waits here for its reader)
+        targets = plan_targets(specs, files, [waivers.path] if waivers else [])
+    except (KeyboardInterrupt, Stopped) as exc:
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     progress = None
     if verbosity >= 0 and sys.stderr is not None and sys.stderr.isatty():
         from tstconfig_core.terminal import Progress
         if Progress.wanted(sys.stderr):
             progress = Progress(sys.stderr, len(files))
     try:
-        run = Run(_reporters(classes, targets, color, verbosity, progress), registry, settings,
-                  debug=debug, waivers=waivers, exitfirst=exitfirst,
-                  observers=[progress] if progress is not None else [])
+        reporters = _reporters(registry, specs, classes, targets, color, verbosity, progress,
+                               debug)
+        run = Run(reporters, registry, settings, debug=debug, waivers=waivers,
+                  exitfirst=exitfirst, observers=[progress] if progress is not None else [])
         status = run.execute(definitions)
-        with signals_deferred():  # the run is over: its reports are finished, not lost
-            return finish(targets, status)
+        # The run is over: a first signal now waits until the reports are committed.
+        for reporter, target in zip(reporters, targets):
+            if reporter.broken:  # its report is lost: a replaced file keeps its last version
+                target.discard()
+        return finish([t for r, t in zip(reporters, targets) if not r.broken], status)
     except (KeyboardInterrupt, Stopped) as exc:  # a second signal while they were written
         discard_all(targets)
-        return 128 + getattr(exc, "signum", 2)
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     except BaseException:
         discard_all(targets)
         raise

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from tstconfig_core.tokens import UnterminatedQuote, tokenize
 
 STDIN_NAME = "<stdin>"
+_BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 
 
 class Directive(NamedTuple):
@@ -31,7 +32,12 @@ class SyntaxProblem(NamedTuple):
 
 
 def decode(data: bytes) -> str:
-    """Text from bytes: UTF-8, invalid bytes replaced (never fatal)."""
+    """Text from bytes: UTF-8, invalid bytes replaced (never fatal), without a byte order
+    mark at the start (Windows editors write one: it must not become part of the first
+    keyword, key or CSV column name). Definitions and the file and command sources
+    all decode here (``api.decode``)."""
+    if data.startswith(_BOM):  # (decoded from a view: a 64 MiB source is not copied)
+        return str(memoryview(data)[len(_BOM):], "utf-8", "replace")
     return data.decode("utf-8", errors="replace")
 
 

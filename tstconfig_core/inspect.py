@@ -63,17 +63,24 @@ def _origin(name: str, block: Block) -> str:
 
 
 def ruler(lines: Sequence[str], positions: Sequence[int]) -> list[str]:
-    """The offsets, a ``|`` at each cut, and the first lines under them."""
-    width = max([len(ln) for ln in lines] + [positions[-1] + 1])
+    """The offsets, a ``|`` at each cut, and the first lines under them. Cuts past the
+    longest line are named, not drawn (``positions 0 300000000`` must not draw 300 MB)."""
+    longest = max([len(ln) for ln in lines] + [0])
+    drawn = [p for p in positions if p <= longest]
+    beyond = [p for p in positions if p > longest]
+    width = max([longest] + [p + 1 for p in drawn])
     numbers = [" "] * (width + 8)
-    for p in positions:
+    for p in drawn:
         label = str(p)
         if all(c == " " for c in numbers[p:p + len(label) + 1]):
             numbers[p:p + len(label)] = label
-    marks = [" "] * (positions[-1] + 1)
-    for p in positions:
+    marks = [" "] * width
+    for p in drawn:
         marks[p] = "|"
-    return ["".join(numbers).rstrip(), "".join(marks), *lines]
+    note = [f"(past the longest line, {longest} characters: cuts at "
+            f"{', '.join(str(p) for p in beyond[:5])}{' ...' if len(beyond) > 5 else ''})"]
+    return ["".join(numbers).rstrip(), "".join(marks).rstrip(), *lines,
+            *(note if beyond else [])]
 
 
 def table(rows: Sequence[Row], names: Sequence[str], columns: tuple[int, ...] | None,

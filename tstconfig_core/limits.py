@@ -21,7 +21,8 @@ from collections.abc import Iterator
 
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
-_SIZE = re.compile(r"(\d+)\s*([KMG]i?B?|B)?", re.IGNORECASE)
+_SIZE = re.compile(r"([0-9]+)\s*([KMG]i?B?|B)?", re.IGNORECASE)  # (ASCII digits only)
+_SIZE_DIGITS = 30  # more is no size (and int() refuses past 4,300 digits)
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
 
 
@@ -36,7 +37,7 @@ class TooLarge(Exception):
 def parse_size(text: str) -> int:
     """``65536``, ``64K``, ``64M``, ``1G`` (also ``64MiB``, ``64MB``: binary units) -> bytes."""
     match = _SIZE.fullmatch(text.strip())
-    if not match:
+    if not match or len(match.group(1).lstrip("0")) > _SIZE_DIGITS:
         raise ValueError(f"not a size: {text!r} (use bytes, or a number with K, M or G)")
     size = int(match.group(1)) * _UNITS[(match.group(2) or "")[:1].upper()]
     if size <= 0:
@@ -108,12 +109,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_bounded(path: str, max_size: int) -> bytes:
+def read_bounded(path: str, max_size: int, *, regular_only: bool = False) -> bytes:
     """The bytes of a file, never blocking and never more than ``max_size``.
 
     A directory, a named pipe or a socket is refused (OSError); a device is
-    read only as far as it has data now; more than ``max_size`` bytes raises
-    TooLarge. Symbolic links are followed (a broken or looping one is an OSError).
+    read only as far as it has data now, or refused with ``regular_only``;
+    more than ``max_size`` bytes raises TooLarge. Symbolic links are followed
+    (a broken or looping one is an OSError). What the file is, is asked of the
+    open file itself, so it cannot be swapped between the check and the read.
     """
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
@@ -125,6 +128,8 @@ def read_bounded(path: str, max_size: int) -> bytes:
             kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket"
             raise OSError(errno.EINVAL, f"is {kind}, not a file: reading it could wait "
                                         "for ever", path)
+        if regular_only and not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "is a device, not a file", path)
         # A regular file's size is known, so one read takes it all. A file of /proc
         # or /sys says 0 and must be read in one go too: /proc/sys files answer a
         # read at any other offset than 0 with end-of-file. So: a whole chunk.
@@ -150,3 +155,4 @@ def read_bounded(path: str, max_size: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+

@@ -56,14 +56,27 @@ def _joined(args: Sequence[str]) -> str:
     return " ".join(args)
 
 
-def to_int(args: Sequence[str], minimum: int = 0) -> int:
+#: The most digits a whole number of an option may have. Any count or offset fits in
+#: far fewer; the bound says so plainly where ``int()`` would refuse past 4,300 digits.
+MAX_WHOLE_DIGITS = 100
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def to_int(args: Sequence[str], minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number of ASCII digits, from minimum (to maximum, if given). ``int()``
+    alone would take ``1_000`` and Arabic-Indic or full-width digits."""
     text = _joined(args)
-    try:
-        number = int(text)
-    except ValueError:
-        raise OptionError(f"not a whole number: {text!r}") from None
+    if not _WHOLE.fullmatch(text.strip()):
+        raise OptionError(f"not a whole number: {text!r}")
+    digits = len(text.strip().lstrip("+-").lstrip("0"))
+    if digits > MAX_WHOLE_DIGITS:
+        raise OptionError(f"a whole number of {digits:,} digits; at most "
+                          f"{MAX_WHOLE_DIGITS} are taken")
+    number = int(text)
     if number < minimum:
         raise OptionError(f"must be {minimum} or more, not {number}")
+    if maximum is not None and number > maximum:
+        raise OptionError(f"must be at most {maximum}, not {number}")
     return number
 
 
@@ -109,14 +122,31 @@ def _positions(args: Sequence[str]) -> tuple[int, ...]:
 
 
 def compile_regex(args: Sequence[str], min_groups: int = 0) -> re.Pattern[str]:
+    """The arguments, joined with spaces, as a regular expression; an OptionError that
+    says what is wrong for every way ``re.compile`` fails: a syntax error (re.error), a
+    repetition count past 4294967294 (OverflowError), groups nested too deeply
+    (RecursionError)."""
     text = _joined(args)
     try:
         pattern = re.compile(text)
     except re.error as exc:
-        raise OptionError(f"bad regular expression {text!r}: {exc}") from None
-    if pattern.groups < min_groups:
-        raise OptionError(f"regular expression {text!r} needs a group (...) for the name")
-    return pattern
+        reason = str(exc)
+    except OverflowError as exc:  # a{99999999999}
+        reason = str(exc).replace("the repetition number is", "a repetition count is")
+    except RecursionError:  # ((((...)))) ten thousand deep
+        reason = "its groups are nested too deeply"
+    else:
+        if pattern.groups < min_groups:
+            raise OptionError(f"regular expression {_shown_regex(text)!r} needs a group "
+                              "(...) for the name")
+        return pattern
+    raise OptionError(f"the regular expression {_shown_regex(text)!r} cannot be compiled: "
+                      f"{reason}")
+
+
+def _shown_regex(text: str) -> str:
+    """As much of a regular expression as an error quotes (its reason must follow)."""
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 #: keyword -> converter of its arguments; the keyword is the ParseOptions field.

@@ -12,8 +12,14 @@ from collections.abc import Sequence
 from tstconfig_core.model import AssertionResult, ErrorEvent, WarningEvent
 
 LABEL_WIDTH = 11
-#: Longest text shown on one labelled line; the rest is cut (JSON and TAP keep it all).
-MAX_SHOWN = 2000
+#: Most characters of one text that a report carries: a value (its tokens joined by
+#: spaces), a message, a labelled line of the text report. Longer ones are cut there
+#: and end in a marker with their size (see cut), the same in every report. 4 KiB
+#: holds any real configuration value (a certificate or an SSH key on one line, a
+#: kernel command line, a long Content-Security-Policy) and keeps a report of N
+#: failures within N times a few KiB, whatever the host holds.
+MAX_SHOWN = 4096
+_CUT_MARK = re.compile(r"… \[cut: \d+ characters in all\]")
 
 # C0 and C1 controls, DEL, and the invisible format characters (Unicode's Cf, and the
 # line and paragraph separators): bidirectional marks, overrides and isolates that can
@@ -46,11 +52,44 @@ def located(label: str, event: ErrorEvent | WarningEvent) -> str:
     return f"{label} {printable(event.location)}: {printable(event.message)}"
 
 
-def labelled(label: str, text: str) -> str:
-    """`` Label:     text``, the label padded as 0.3 did, escaped, a very long text cut."""
-    if len(text) > MAX_SHOWN:
-        text = f"{text[:MAX_SHOWN]}... ({len(text)} characters)"
-    return f" {label + ':':<{LABEL_WIDTH}}{printable(text)}".rstrip()
+def cut(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text``, or its first ``limit`` characters and ``… [cut: N characters in all]``.
+    A text already cut (the marker right after its first ``limit`` characters, whatever
+    follows) is left as it is, so cutting twice changes nothing."""
+    if len(text) <= limit or _CUT_MARK.match(text, limit):
+        return text
+    return f"{text[:limit]}… [cut: {len(text)} characters in all]"
+
+
+def cut_value(value: tuple[str, ...] | None,
+              limit: int = MAX_SHOWN) -> tuple[str, ...] | None:
+    """``value``, or when its tokens joined by spaces are longer than ``limit``, the
+    tokens of that text's first ``limit`` characters, the last one ending in the marker
+    (a value cut already is left as it is)."""
+    if value is None or (len(value) == 1 and len(value[0]) <= limit):
+        return value  # (the usual case, first)
+    size = sum(map(len, value)) + len(value) - 1
+    if size <= limit:
+        return value
+    before_last = size - len(value[-1])
+    if before_last <= limit and _CUT_MARK.fullmatch(value[-1], limit - before_last):
+        return value
+    kept: list[str] = []
+    room = limit
+    for token in value:
+        if len(token) >= room:
+            kept.append(token[:room])
+            break
+        kept.append(token)
+        room -= len(token) + 1
+    kept[-1] += f"… [cut: {size} characters in all]"
+    return tuple(kept)
+
+
+def labelled(label: str, text: str, *, cutting: bool = True) -> str:
+    """`` Label:     text``, the label padded as 0.3 did, escaped, a very long text cut
+    (``cutting=False``: one cut already, such as a value's)."""
+    return f" {label + ':':<{LABEL_WIDTH}}{printable(cut(text) if cutting else text)}".rstrip()
 
 
 def joined(tokens: Sequence[str]) -> str:
@@ -76,7 +115,7 @@ def failure_block(r: AssertionResult) -> str:
         lines.append(labelled("Section", r.section))
     if r.property is not None:
         lines.append(labelled("Property", joined(r.property)))
-    lines.append(labelled("Value", shown_value(r.value)))
+    lines.append(labelled("Value", shown_value(cut_value(r.value)), cutting=False))
     lines.append(labelled("Assertion", joined((r.keyword, *r.args))))
     return "\n".join(lines) + "\n"
 

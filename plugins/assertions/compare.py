@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from tstconfig_core.api import Assertion, PluginError, Value
+from tstconfig_core.api import Assertion, OptionError, PluginError, Value, compile_regex
 from tstconfig_plugins.assertions.values import joined, shown
 
 
@@ -45,9 +45,9 @@ class AssertIn(Assertion):
 @lru_cache(maxsize=256)
 def _compiled(text: str) -> re.Pattern[str]:
     try:
-        return re.compile(text)
-    except re.error as exc:
-        raise PluginError(f"bad regular expression {text!r}: {exc}") from None
+        return compile_regex((text,))  # (every way re.compile fails, said plainly)
+    except OptionError as exc:
+        raise PluginError(f"assert_matches: {exc}") from None
 
 
 class AssertMatches(Assertion):
@@ -69,6 +69,9 @@ class AssertMatches(Assertion):
         return f"{shown(value)} does not match {' '.join(args)!r}"
 
 
+_COUNT = re.compile(r"[0-9]+")
+
+
 class AssertCount(Assertion):
     """The value has exactly N tokens."""
 
@@ -76,12 +79,13 @@ class AssertCount(Assertion):
 
     def validate(self, args: Sequence[str]) -> None:
         text = " ".join(args)
-        if not text.isdigit():
-            raise PluginError(f"assert_count needs a whole number, not {text!r}")
+        if not _COUNT.fullmatch(text):
+            raise PluginError(f"assert_count needs a whole number (ASCII digits), not {text!r}")
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         self.validate(args)
-        return value is not None and len(value) == int(" ".join(args))
+        # Compared as digits: a count of 5,000 digits is no error (int() refuses it).
+        return value is not None and str(len(value)) == (" ".join(args).lstrip("0") or "0")
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
         if value is None:

@@ -66,6 +66,17 @@ class CsvParser(LineParser):
         """One record in the ``excel`` dialect (a parse uses prepare's reader instead)."""
         return _record(line, "excel", {})
 
+    def _most_tokens(self, line: str, options: ParseOptions) -> int:
+        """At most how many fields ``line`` makes: one more than its delimiters (before a
+        very long line's row is made); a sniffed dialect's is not known here, so one
+        more than its characters."""
+        extra = options.extra
+        delimiter = extra.get("csv_delimiter")
+        name = extra.get("csv_dialect", "excel")
+        if delimiter is None and name != _SNIFF:
+            delimiter = csv.get_dialect(name).delimiter
+        return line.count(delimiter) + 1 if delimiter else len(line) + 1
+
 
 def _record(line: str, dialect: object, fmt: dict[str, object]) -> Row:
     try:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import LineParser, ParseOptions, Parsed, PluginError, Row, Wanted
+from tstconfig_core.api import (LineParser, ParseOptions, Parsed, PluginError, Row, Wanted,
+                                rows_in_chunks)
 
 
 def cut(line: str, positions: Sequence[int]) -> list[str]:
@@ -27,11 +28,21 @@ class FixedParser(LineParser):
         return cut(line, options.positions)
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
-        """All lines at once when there are no sections: the cuts computed once."""
+        """Many lines at once when there are no sections: the cuts computed once."""
         if options.has_sections() or not options.positions:
             return super().parse(lines, options)
         spans = _spans(options.positions)
-        return Parsed([[line[a:b].strip() for a, b in spans] for line in lines], options=options)
+
+        def make(chunk: list[str]) -> list[Row]:
+            return [[line[a:b].strip() for a, b in spans] for line in chunk]
+
+        return Parsed(rows_in_chunks(lines, make, most=lambda _line: len(spans)),
+                      options=options)
+
+    def _most_tokens(self, line: str, options: ParseOptions) -> int:
+        """How many tokens ``line`` makes: one per position (before a very long line's
+        row is made)."""
+        return len(options.positions)
 
     def narrow(self, lines: Sequence[str], options: ParseOptions,
                wanted: Wanted) -> Sequence[str] | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tstconfig_core.api import LineParser, ParseOptions, Row, tokenize
+from tstconfig_plugins.parsers.tokenized import most_tokens
 
 
 class KeyValueParser(LineParser):
@@ -26,3 +27,9 @@ class KeyValueParser(LineParser):
         values = tokenize(rest.strip(), options.separator, options.quote_char,
                           keep_empty=not options.ignore_empty_tokens)
         return [key.strip(), *values]
+
+    def _most_tokens(self, line: str, options: ParseOptions) -> int:
+        """At most how many tokens ``line`` makes: its key and its values' (before a very
+        long line's row is made)."""
+        return 1 + most_tokens(line, options.separator, options.quote_char,
+                               not options.ignore_empty_tokens)

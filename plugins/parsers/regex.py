@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tstconfig_core.api import (LineParser, ParseOptions, PluginError, Prepared, Row,
-                                compile_regex)
+                                charge_memory, compile_regex)
 
 
 def _pattern(options: ParseOptions):
@@ -39,4 +39,14 @@ class RegexParser(LineParser):
             return None
         if not match.re.groups:
             return [match.group(0)]
-        return [g or "" for g in match.groups()]
+        row = [g or "" for g in match.groups()]
+        if len(row) > 1:  # groups inside groups repeat text: the rows' estimate has it once
+            repeated = sum(map(len, row)) - len(line)
+            if repeated > 0:
+                charge_memory(4 * repeated)
+        return row
+
+    def _most_tokens(self, line: str, options: ParseOptions) -> int:
+        """How many tokens a line makes: one per group, or the match (before a very long
+        line's row is made)."""
+        return max(1, _pattern(options).groups)

@@ -92,3 +92,8 @@ class TableParser(LineParser):
 
     def parse_line(self, line: str, options: ParseOptions) -> Row:
         return cut(line, options.positions or (0,))
+
+    def _most_tokens(self, line: str, options: ParseOptions) -> int:
+        """How many tokens ``line`` makes: one per column (before a very long line's row
+        is made)."""
+        return len(options.positions) or 1

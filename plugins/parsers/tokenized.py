@@ -1,11 +1,12 @@
 """``parse_mode tokenized``: a row is the line's tokens."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from operator import itemgetter
 
-from tstconfig_core.api import (LineParser, ParseOptions, Parsed, Row, Wanted, splitter,
-                                tokenize)
+from tstconfig_core.api import (GROWN_ROWS, SPLIT_ROWS, LineParser, ParseOptions, Parsed, Row,
+                                Wanted, rows_in_chunks, splitter, tokenize)
 
 
 class TokenizedParser(LineParser):
@@ -19,17 +20,36 @@ class TokenizedParser(LineParser):
                         keep_empty=not options.ignore_empty_tokens)
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
-        """All lines at once when there are no sections: one splitter for the block."""
+        """Many lines at once when there are no sections: one splitter for the block."""
         if options.has_sections():
             return super().parse(lines, options)
         keep_empty = not options.ignore_empty_tokens
-        split = splitter(options.separator, keep_empty)
-        quote = options.quote_char
-        if not quote:
-            return Parsed([split(line) for line in lines], options=options)
-        return Parsed([split(line) if quote not in line else
-                       tokenize(line, options.separator, quote, keep_empty) for line in lines],
+        quote, separator = options.quote_char, options.separator
+        split = splitter(separator, keep_empty)
+
+        def make(chunk: list[str]) -> list[Row]:
+            if not quote:
+                return [split(line) for line in chunk]
+            return [split(line) if quote not in line else
+                    tokenize(line, separator, quote, keep_empty) for line in chunk]
+
+        sizes = SPLIT_ROWS if keep_empty and len(separator) == 1 else GROWN_ROWS  # (str.split)
+        dropped = set(separator) | {"\n"}
+
+        def chars(text: str) -> int:  # a token's characters are its line's, less separators
+            if quote and quote in text:
+                return len(text)  # (quotes keep separators)
+            return len(text) - sum(map(text.count, dropped))
+
+        return Parsed(rows_in_chunks(lines, make, sizes=sizes, chars=chars,
+                                     most=lambda line: self._most_tokens(line, options)),
                       options=options)
+
+    def _most_tokens(self, line: str, options: ParseOptions) -> int:
+        """At most how many tokens ``line`` makes, counted without making them (before
+        the row of a very long line is made)."""
+        return most_tokens(line, options.separator, options.quote_char,
+                           not options.ignore_empty_tokens)
 
     def narrow(self, lines: Sequence[str], options: ParseOptions,
                wanted: Wanted) -> Sequence[str] | None:
@@ -57,3 +77,13 @@ class TokenizedParser(LineParser):
             return len(row) > last and key_of(row) in keys
 
         return [ln for ln in lines if may_hold(ln)]
+
+
+def most_tokens(text: str, separators: str, quote: str | None, keep_empty: bool) -> int:
+    """At most how many tokens ``text`` splits into: with empty tokens kept, or with a
+    quote (which only joins), one more than its separators; else its runs of others."""
+    if not separators:
+        return 1
+    if keep_empty or (quote and quote in text):
+        return sum(text.count(c) for c in set(separators)) + 1
+    return re.subn(f"[^{re.escape(separators)}]+", "", text)[1]

@@ -5,8 +5,7 @@ from collections.abc import Sequence
 
 from tstconfig_core.api import (Answer, HostError, HostRequest, PluginError, ProgramResult,
                                 RunProgram, Source, SourceData, SourceRequest, decode,
-                                split_lines)
-
+                                lines_within)
 
 
 class CommandSource(Source):
@@ -14,8 +13,9 @@ class CommandSource(Source):
 
     Standard input is /dev/null. Standard error becomes warnings; the exit
     status is kept for ``exit_status``. Past the timeout, or past the size
-    limit of output, the whole process group is killed and the block is an
-    error; so is any child left running when the program exits.
+    limit of output, the program and all it started are killed and the block
+    is an error. Once the program exits, what it left running is killed (after
+    a short grace if that still holds its output open, with a warning).
     """
 
     summary = "run a program and read its output: command PROGRAM ARGS..."
@@ -35,11 +35,16 @@ class CommandSource(Source):
         if isinstance(result, HostError):
             raise PluginError(str(result))
         assert isinstance(result, ProgramResult)
-        warnings = (decode(result.stderr).rstrip("\n"),) if result.stderr.strip() else ()
+        warnings = tuple(f"standard error: {line}"
+                         for line in decode(result.stderr).splitlines() if line.strip())
         if result.stderr_dropped:
             warnings += (f"... {result.stderr_dropped} more bytes of standard error not shown",)
+        if getattr(result, "output_cut", False):
+            warnings += ("the program exited, leaving processes that still held its output "
+                         "open: they were killed, and what they wrote after its exit is "
+                         "not read",)
         status, stdout = result.exit_status, result.stdout
         del result
-        text = decode(stdout)
-        del stdout  # the bytes need not stay while the text is cut into lines (the peak)
-        return SourceData(split_lines(text), exit_status=status, warnings=warnings)
+        # (decoded and cut a piece at a time, within the memory budget of max_size)
+        return SourceData(lines_within(stdout, request.max_size), exit_status=status,
+                          warnings=warnings)

@@ -3,21 +3,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import (Answer, HostError, HostRequest, PluginError, ReadFile, Source,
-                                SourceData, SourceRequest, TooLargeAnswer, decode, split_lines)
+from tstconfig_core.api import (DEFAULT_MAX_SIZE, Answer, HostError, HostRequest, PluginError,
+                                ReadFile, Source, SourceData, SourceRequest, TooLargeAnswer,
+                                lines_within)
 
 
-def text_lines(content: Answer, path: str) -> list[str]:
-    """The lines of a file the host read; every way it can have failed is a PluginError.
-    (The caller hands over its only reference: the bytes are freed once decoded.)"""
+def text_lines(content: Answer, path: str, max_size: int = DEFAULT_MAX_SIZE) -> list[str]:
+    """The lines of a file the host read; every way it can have failed is a PluginError,
+    lines that would take more memory than ``max_size``'s budget included. (Decoded a
+    piece at a time: the whole text is never held beside the bytes and the lines.)"""
     if isinstance(content, TooLargeAnswer):
         raise PluginError(f"{path!r} is larger than the size limit ({content}); raise it with "
                           "'max_size SIZE' in the block or --max-size")
     if isinstance(content, HostError):
         raise PluginError(f"cannot read file {path!r}: {content}")
-    text = decode(content)  # type: ignore[arg-type]
-    del content  # the bytes need not stay while the text is cut into lines (the peak)
-    return split_lines(text)
+    return lines_within(content, max_size)  # type: ignore[arg-type]
 
 
 class FileSource(Source):
@@ -40,4 +40,4 @@ class FileSource(Source):
         return [ReadFile(" ".join(request.args))]
 
     def build(self, request: SourceRequest, answers: list[Answer]) -> SourceData:
-        return SourceData(text_lines(answers.pop(), " ".join(request.args)))
+        return SourceData(text_lines(answers.pop(), " ".join(request.args), request.max_size))

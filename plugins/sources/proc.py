@@ -91,6 +91,9 @@ class ProcSource(Source):
             return SourceData(text_lines(answers.pop(), f"{DEFAULT_ROOT}/{relative}"),
                               defaults=_defaults(relative))
         comms, fd_lists = answers.pop(), answers.pop()
+        for owners in (fd_lists, comms):  # all processes unread (the timeout): no owner known
+            if isinstance(owners, HostError):
+                raise PluginError(f"cannot find the sockets' owners: {owners}")
         found: dict[str, bytes] = {}
         for table, content in zip(tables, answers):
             if isinstance(content, NoSuchPath) and relative == LISTENING:

@@ -88,9 +88,14 @@ def parse_table(proto: str, lines: Iterable[str]) -> list[Socket]:
     return out
 
 
+#: A process's name is at most 15 characters (TASK_COMM_LEN): a larger comm is no name.
+MAX_COMM = 4096
+
 #: What finding the owners of sockets asks of the host: every process's descriptors (the
-#: links name the socket inodes) and names, in one round.
-OWNER_REQUESTS = (ListFolder("/proc/[0-9]*/fd", glob=True), ReadFile("/proc/[0-9]*/comm", glob=True))
+#: links name the socket inodes) and names, in one round; links that lead out of /proc
+#: are not followed (a crafted --proc-root), and a name is read only so far.
+OWNER_REQUESTS = (ListFolder("/proc/[0-9]*/fd", glob=True, within="/proc"),
+                  ReadFile("/proc/[0-9]*/comm", glob=True, within="/proc", max_size=MAX_COMM))
 
 
 def owners_from(fd_lists: Mapping[str, object], comms: Mapping[str, object],
@@ -102,15 +107,16 @@ def owners_from(fd_lists: Mapping[str, object], comms: Mapping[str, object],
     workers shows the parent, as netstat does.
     """
     owners: dict[int, str] = {}
-    if not inodes:
-        return owners
-    by_pid = sorted((int(path.split("/")[2]), entries) for path, entries in fd_lists.items()
-                    if path.split("/")[2].isdigit() and isinstance(entries, tuple))
-    for pid, entries in by_pid:
+    if not inodes or not isinstance(fd_lists, Mapping) or not isinstance(comms, Mapping):
+        return owners  # (an answer that is an error: no owner is known)
+    by_pid = sorted((int(path.split("/")[2]), path.split("/")[2], entries)
+                    for path, entries in fd_lists.items()
+                    if _number(path.split("/")[2]) and isinstance(entries, tuple))
+    for pid, folder, entries in by_pid:
         found = [inode for inode in (_inode(e) for e in entries)
                  if inode in inodes and inode not in owners]
         if found:
-            name = comms.get(f"/proc/{pid}/comm")
+            name = comms.get(f"/proc/{folder}/comm")
             shown = name.decode("utf-8", "replace").rstrip("\n") if isinstance(
                 name, (bytes, bytearray)) else ""
             for inode in dict.fromkeys(found):
@@ -120,9 +126,16 @@ def owners_from(fd_lists: Mapping[str, object], comms: Mapping[str, object],
     return owners
 
 
+def _number(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` takes '²', which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def _inode(entry: Entry) -> int | None:
-    target = entry.target or ""
-    return int(target[8:-1]) if target.startswith("socket:[") and target[8:-1].isdigit() else None
+    target = entry.target if isinstance(entry, Entry) and isinstance(entry.target, str) else ""
+    if target.startswith("socket:[") and target.endswith("]") and _number(target[8:-1]):
+        return int(target[8:-1])
+    return None
 
 
 def sockets_from(tables: Mapping[str, bytes], fd_lists: Mapping[str, object],

@@ -169,9 +169,9 @@ def test_a_file_without_read_permission(tmp_path_factory):
 
 def test_size_limit_directive_and_option(tmp_path):
     big = tmp_path / "big"
-    big.write_bytes(b"line\n" * 300_000)  # 1.5 MB
+    big.write_bytes(b"line\n" * 300_000)  # 1.5 MB; as 300,000 rows, more than 10 x 2 MiB
     text = f"file {big}\nmax_size 1M\nsection_size\nassert_gt 0\n" \
-           f"file {big}\nmax_size 2M\nsection_size\nassert_eq 300000\n"
+           f"file {big}\nmax_size 16M\nsection_size\nassert_eq 300000\n"
     result = run_definition(tmp_path, text)
     assert "larger than the size limit (more than 1 MiB)" in errors(result)[1]
     assert count(result, "Assertions passed") == 1

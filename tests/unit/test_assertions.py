@@ -103,7 +103,7 @@ ERRORS = [
     ("assert_version_ge", ("1.0",), ("1.0", "2.0"), "is not a version"),
     ("assert_version_lt", ("x1",), ("1.0",), "is not a version"),
     ("assert_version_lt", ("1", "2"), ("1.0",), "needs one version"),
-    ("assert_matches", ("(",), ("x",), "bad regular expression"),
+    ("assert_matches", ("(",), ("x",), "cannot be compiled"),
     ("assert_matches", (), ("x",), "needs a regular expression"),
     ("assert_count", ("-1",), ("x",), "whole number"),
     ("assert_in", (), ("x",), "allowed values"),

@@ -9,6 +9,7 @@ one round trip.
 """
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple, Union
@@ -17,11 +18,13 @@ from typing import NamedTuple, Union
 class ReadFile(NamedTuple):
     """The bytes of a file (at most the block's ``max_size``). With ``glob``, the path
     is a pattern and the answer maps every matching path to its bytes or error. With
-    ``within`` (a folder), a path whose links lead out of that folder is refused."""
+    ``within`` (a folder), a path whose links lead out of that folder is refused. With
+    ``max_size``, a smaller limit for this request (a file known to be small)."""
 
     path: str
     glob: bool = False
     within: str | None = None
+    max_size: int | None = None
 
 
 class RunProgram(NamedTuple):
@@ -63,11 +66,28 @@ class TooLargeAnswer(HostError):
     """A file or a program's output past the block's ``max_size``."""
 
 
+class TimeoutAnswer(HostError):
+    """The block's timeout ran out: a program killed, a request not answered in time."""
+
+
+def program_timed_out(seconds: float) -> TimeoutAnswer:
+    return TimeoutAnswer(f"command timed out after {seconds:g} s and was killed "
+                         "(raise it with 'timeout SECONDS' or --timeout)")
+
+
+def _reading_timed_out(seconds: float, path: str) -> TimeoutAnswer:
+    return TimeoutAnswer(f"reading {path} took longer than the block's timeout of {seconds:g} s"
+                         " (raise it with 'timeout SECONDS' or --timeout)")
+
+
 class ProgramResult(NamedTuple):
     stdout: bytes
     stderr: bytes          # its first 64 KiB
     exit_status: int       # 128 + N when killed by signal N, as a shell says
     stderr_dropped: int = 0  # bytes of standard error past what is kept
+    #: The program exited while processes it started still held its output open: they
+    #: were killed after a short grace, and what they would have written later is not here.
+    output_cut: bool = False
 
 
 class Entry(NamedTuple):
@@ -106,39 +126,68 @@ class Host(ABC):
 
     def answer(self, requests: Sequence[HostRequest], timeout: float,
                max_size: int) -> list[Answer]:
-        """An answer for each request, in order; a HostError is an answer too."""
+        """An answer for each request, in order; a HostError is an answer too.
+
+        All of them within ``timeout`` seconds: a program gets what is left of it, and a
+        request (or a glob's next path) met past it is answered TimeoutAnswer.
+        """
+        deadline = time.monotonic() + timeout
         answers: list[Answer] = []
         for request in requests:
             try:
-                answers.append(self._one(request, timeout, max_size))
+                answers.append(self._one(request, timeout, max_size, deadline))
             except HostError as exc:
-                answers.append(exc)
+                answers.append(_bare(exc))
         return answers
 
-    def _one(self, request: HostRequest, timeout: float, max_size: int) -> Answer:
+    def _one(self, request: HostRequest, timeout: float, max_size: int,
+             deadline: float | None = None) -> Answer:
+        if deadline is None:
+            deadline = time.monotonic() + timeout
+        left = deadline - time.monotonic()
+        if left <= 0:
+            if isinstance(request, RunProgram):
+                raise program_timed_out(timeout)
+            raise _reading_timed_out(timeout, getattr(request, "path", "?"))
         if isinstance(request, ReadFile):
+            limit = request.max_size
+            if isinstance(limit, int) and 0 < limit < max_size:
+                max_size = limit
             if request.glob:
                 return self._each(request, lambda path: self.read(path, max_size,
-                                                                  request.within))
+                                                                  request.within),
+                                  timeout, deadline)
             return self.read(request.path, max_size, request.within)
         if isinstance(request, RunProgram):
-            return self.run(request.argv, timeout, max_size)
+            try:
+                return self.run(request.argv, left, max_size)
+            except TimeoutAnswer:
+                raise program_timed_out(timeout) from None  # the block's, not what was left
         if isinstance(request, ListFolder):
             if request.glob:
-                return self._each(request, lambda path: self.list(path, request.within))
+                return self._each(request, lambda path: self.list(path, request.within),
+                                  timeout, deadline)
             return self.list(request.path, request.within)
         if isinstance(request, StatPath):
             return self.stat(request.path)
         raise HostError(f"this host cannot answer {type(request).__name__}")
 
-    def _each(self, request: ReadFile | ListFolder, ask: Callable[[str], object]
-              ) -> dict[str, object]:
+    def _each(self, request: ReadFile | ListFolder, ask: Callable[[str], object],
+              timeout: float, deadline: float) -> dict[str, object]:
+        """Every match's answer; past the deadline, the whole answer is a TimeoutAnswer."""
         found: dict[str, object] = {}
-        for path in self.matches(request.path):
+        try:
+            paths = self.matches(request.path, deadline)
+        except TimeoutAnswer:
+            raise _reading_timed_out(timeout, request.path) from None
+        for path in paths:
+            if time.monotonic() > deadline:
+                found.clear()
+                raise _reading_timed_out(timeout, request.path)
             try:
                 found[path] = ask(path)
             except HostError as exc:
-                found[path] = exc
+                found[path] = _bare(exc)
         return found
 
     @abstractmethod
@@ -158,5 +207,14 @@ class Host(ABC):
         """What is at the path (a link not followed); HostError."""
 
     @abstractmethod
-    def matches(self, pattern: str) -> list[str]:
-        """The paths a glob pattern matches, sorted (none: an empty list)."""
+    def matches(self, pattern: str, deadline: float | None = None) -> list[str]:
+        """The paths a glob pattern matches, sorted (none: an empty list); TimeoutAnswer
+        when still looking at ``deadline`` (a ``time.monotonic()``)."""
+
+
+def _bare(exc: HostError) -> HostError:
+    """An error kept as an answer holds nothing else: its traceback's frames held what was
+    being read (a refused answer kept its whole 64 MiB buffer alive, through its context
+    too, which ``raise ... from None`` still sets)."""
+    exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+    return exc

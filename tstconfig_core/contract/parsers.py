@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from tstconfig_core.contract.base import EMPTY as _EMPTY
 from tstconfig_core.contract.base import OptionConverter, Row
+from tstconfig_core.memory import EXACT_ROWS, GROWN_ROWS, SECTION, Chunks
 from tstconfig_core.options import ParseOptions
 
 
@@ -100,7 +101,10 @@ class LineParser(Parser):
     """A parser of one line at a time; section header and footer patterns apply.
 
     ``parse`` calls :meth:`prepare` once, then, for each line that is not a
-    section header or footer, :meth:`parse_line`.
+    section header or footer, :meth:`parse_line`. What the rows take is charged
+    to the block's memory budget as they are made, and in a run each line is let go
+    (its place in ``lines`` set to None) once its row is made: read a line only in
+    ``prepare`` and ``parse_line``.
     """
 
     @abstractmethod
@@ -117,40 +121,83 @@ class LineParser(Parser):
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
         names: tuple[str, ...] = ()
-        row_of = None
+        row_of, start = None, 0
         prepared = self.prepare(lines, options)
         if prepared is not None:
             options, names = prepared.options, tuple(prepared.column_names)
-            lines = lines[prepared.header_lines:]
-            row_of = prepared.row_of
+            start, row_of = prepared.header_lines, prepared.row_of
         if row_of is None:
             parse_line, settings = self.parse_line, options
             row_of = lambda line: parse_line(line, settings)  # noqa: E731
-        top, sections = in_sections(lines, options, row_of)
+        most = getattr(self, "_most_tokens", None)
+        top, sections = in_sections(lines, options, row_of, start=start,
+                                    most=None if most is None else lambda ln: most(ln, options))
         return Parsed(top, sections, names, options)
 
 
-def in_sections(lines: Iterable[str], options: ParseOptions, row_of: Callable[[str], Row | None]
+def in_sections(lines: Sequence[str], options: ParseOptions, row_of: Callable[[str], Row | None],
+                *, start: int = 0, most: Callable[[str], int] | None = None
                 ) -> tuple[list[Row], dict[str, list[Row]]]:
-    """(top-level rows, named sections' rows): each line that is not a section header or
-    footer made a row by ``row_of`` (a ``None`` drops the line)."""
+    """(top-level rows, named sections' rows): each line from ``start`` that is not a
+    section header or footer made a row by ``row_of`` (a ``None`` drops the line).
+
+    Within a parse, what the rows take is charged to the block's memory budget a chunk
+    of lines at a time (``most``, when given, bounds the tokens of a very long line
+    before its row is made), and a list row is copied to its exact size.
+    """
     top: list[Row] = []
     sections: dict[str, list[Row]] = {}
     current = top
     header, footer = options.section_header_pattern, options.section_footer_pattern
-    for line in lines:
-        if footer is not None and footer.fullmatch(line):
-            current = top
-            continue
-        if header is not None:
-            match = header.fullmatch(line)
-            if match:
-                current = sections.setdefault(match.group(1) or "", [])
+    run = Chunks(lines, start)
+    for chunk in run:
+        lengths: list[int] = []
+        named = 0
+        if most is not None:
+            run.check_long(chunk, most)
+        for line in chunk:
+            if footer is not None and footer.fullmatch(line):
+                current = top
                 continue
-        row = row_of(line)
-        if row is not None:
-            current.append(row)
+            if header is not None:
+                match = header.fullmatch(line)
+                if match:
+                    name = match.group(1) or ""
+                    current = sections.get(name)  # type: ignore[assignment]
+                    if current is None:
+                        current = sections[name] = []
+                        named += SECTION + 4 * len(name)  # (at its widest)
+                    continue
+            row = row_of(line)
+            if row is not None:
+                if type(row) is list:
+                    row = row[:]  # its exact size: a list that grew holds up to 6 slots more
+                current.append(row)
+                lengths.append(len(row))
+        run.charge(chunk, lengths, EXACT_ROWS, extra=named)
     return top, sections
+
+
+def rows_in_chunks(lines: Sequence[str], make: Callable[[list[str]], list[Row]], *,
+                   sizes: tuple[int, ...] = GROWN_ROWS, most: Callable[[str], int] | None = None,
+                   chars: Callable[[str], int] | None = None) -> list[Row]:
+    """The rows of ``lines``, one per line, made a chunk of lines at a time by ``make``
+    (for a parser that makes many rows at once, with a split chosen once), each chunk
+    charged to the memory budget as :func:`in_sections` does: a row takes what ``sizes``
+    says (GROWN_ROWS, or SPLIT_ROWS for ``str.split``'s lists); ``most`` bounds the
+    tokens of a very long line; ``chars`` counts the characters of a chunk's tokens at
+    most, from its lines joined by newlines (else: all of theirs)."""
+    rows: list[Row] = []
+    run = Chunks(lines)
+    for chunk in run:
+        if most is not None:
+            run.check_long(chunk, most)
+        made = make(chunk)
+        if run.budget is None:
+            return made
+        run.charge(chunk, list(map(len, made)), sizes, chars=chars, rows=made)
+        rows += made
+    return rows
 
 
 class Syntax(ABC):

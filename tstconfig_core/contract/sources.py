@@ -31,7 +31,8 @@ class SourceData(NamedTuple):
     exit_status: int | None = None
     """A command's exit code; ``None`` for sources that have none."""
     warnings: tuple[str, ...] = ()
-    """Things worth showing that are not errors (a command's standard error)."""
+    """Things worth showing that are not errors, each a ``WARN:`` line as written (the
+    ``command`` source gives each line of standard error as ``standard error: LINE``)."""
     defaults: Mapping[str, object] = _EMPTY
     """A parse that suits this text: ParseOptions field names (and
     ``duplicates_policy``) to values. Each applies only when the block does

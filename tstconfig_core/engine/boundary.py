@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tstconfig_core.api import PluginError
 from tstconfig_core.limits import TimeLimitExceeded, time_limit
-from tstconfig_core.loading.groups import PARSERS
+from tstconfig_core.loading.groups import PARSERS, SOURCES
+from tstconfig_core.signals import PASS_THROUGH
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.context import Context
@@ -35,6 +36,11 @@ class BlockBroken(Exception):
     """The block has no data (its source or parse failed); already reported."""
 
 
+#: What passes through every guard around plugin code: Ctrl-C, the signals and
+#: --exitfirst that stop a run, and the engine's own errors raised inside a guard.
+ENGINE_FLOW = (*PASS_THROUGH, DirectiveError, BlockBroken)
+
+
 def bounded(message: str) -> str:
     """A message cut to a readable length (a 10 MB line must not become a 10 MB error)."""
     if len(message) <= MAX_MESSAGE:
@@ -42,9 +48,10 @@ def bounded(message: str) -> str:
     return f"{message[:MAX_MESSAGE]}... ({len(message)} characters)"
 
 
-def timed_out(what: str, seconds: float) -> str:
-    return (f"{what} took longer than the block's timeout of {seconds:g} s (a regular "
-            "expression that backtracks without end? raise it with 'timeout SECONDS')")
+def timed_out(what: str, seconds: float, *, reading: bool = False) -> str:
+    why = "" if reading else "a regular expression that backtracks without end? "
+    return (f"{what} took longer than the block's timeout of {seconds:g} s ({why}raise it "
+            "with 'timeout SECONDS')")
 
 
 def plugin(ctx: Context, group: Group, name: str) -> Any:
@@ -82,17 +89,21 @@ class calling:  # noqa: N801 (read as a phrase: ``with calling(ctx, SOURCES, "fi
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  _tb: object) -> bool:
         self._limit.__exit__()
-        if kind is None:
-            return False
+        if kind is None or issubclass(kind, ENGINE_FLOW):
+            return False  # Ctrl-C, a stopping signal, the engine's own flow
         if issubclass(kind, TimeLimitExceeded):
-            raise TimedOut(timed_out(self.what, self._limit.seconds)) from None
+            raise TimedOut(timed_out(self.what, self._limit.seconds,
+                                     reading=self.group is SOURCES)) from None
         if issubclass(kind, PluginError):
             message = str(exc)
-        elif issubclass(kind, (Exception, SystemExit, GeneratorExit)):
-            if self.ctx.debug:
+        else:  # anything else: SystemExit, GeneratorExit, a BaseException of its own
+            if self.ctx.debug and issubclass(kind, Exception):
                 return False  # --debug: the traceback
-            message = (f"{self.group.kind} plugin {self.name!r} failed: {kind.__name__}: "
-                       f"{exc}; {self.ctx.registry.describe(self.group, self.name)}")
-        else:
-            return False  # Ctrl-C, a stopping signal, the engine's own flow
+            message = failed(self.ctx, self.group, self.name, exc)
         raise DirectiveError(self.mask if self.mask is not None else message) from exc
+
+
+def failed(ctx: Context, group: Group, name: str, exc: BaseException | None) -> str:
+    """The error for a plugin's bug: what it raised, and which plugin it is."""
+    return (f"{group.kind} plugin {name!r} failed: {type(exc).__name__}: {exc}; "
+            f"{ctx.registry.describe(group, name)}")

@@ -7,6 +7,7 @@ so a block's reading and parsing land on the first check that needed them.
 """
 from __future__ import annotations
 
+import reprlib
 import time
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,9 @@ def assertion(it: Interpreter, d: Directive) -> None:
         return
     try:
         passed, message = _check(it, block, d)
+    except _Unexplained as exc:  # it failed; its reason is the default one, and an error
+        _result(it, d, block, ids, FAILED, exc.fallback)
+        raise
     except DirectiveError as exc:
         _result(it, d, block, ids, NOT_RUN, f"the check could not be made: {exc}")
         raise
@@ -85,10 +89,30 @@ def _check(it: Interpreter, block: Block, d: Directive) -> tuple[bool, str]:
         if not isinstance(passed, bool):
             raise TypeError(f"check() returned {type(passed).__name__} {passed!r}, not a "
                             "bool")
-        message = "" if passed else check.explain(block.value, d.args)
-    if block.sensitive and message:
-        message = f"{MASK} (the block is sensitive)"
-    return passed, message
+    if passed:
+        return True, ""
+    shown = f"{MASK} (the block is sensitive)"  # (the reason may quote the value)
+    mask = None if mask is None else f"{d.keyword} could not explain its failure: {shown}"
+    try:
+        with calling(it.ctx, ASSERTIONS, d.keyword, seconds=block.timeout,
+                     what=f"{d.keyword}'s explain()", mask=mask):
+            message = check.explain(block.value, d.args)
+            if not isinstance(message, str):
+                raise TypeError(f"explain() returned {type(message).__name__} "
+                                f"{reprlib.repr(message)}, not a str")
+    except DirectiveError as exc:
+        fallback = shown if block.sensitive else Assertion.explain(check, block.value, d.args)
+        raise _Unexplained(str(exc), fallback) from exc
+    return False, shown if block.sensitive and message else message
+
+
+class _Unexplained(DirectiveError):
+    """The check failed, and its explain() broke the contract (raised, or returned no
+    str): the result is failed with the default reason, and this is an error at the line."""
+
+    def __init__(self, message: str, fallback: str) -> None:
+        super().__init__(message)
+        self.fallback = fallback
 
 
 def _result(it: Interpreter, d: Directive, block: Block, ids: tuple[str, str, str],

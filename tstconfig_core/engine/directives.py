@@ -15,7 +15,7 @@ from tstconfig_core.definition import Directive
 from tstconfig_core.engine.block import NO_ROWS, Block
 from tstconfig_core.engine.boundary import MASK, DirectiveError, calling, plugin
 from tstconfig_core.limits import parse_size
-from tstconfig_core.loading.groups import SYNTAXES
+from tstconfig_core.loading.groups import PARSERS, SYNTAXES
 from tstconfig_core.options import DUPLICATES_POLICIES, OPTION_DIRECTIVES, OptionError
 
 if TYPE_CHECKING:
@@ -24,11 +24,27 @@ if TYPE_CHECKING:
 Handler = Callable[["Interpreter", Directive], None]
 MAX_TIMEOUT = 1_000_000  # seconds: about 11 days
 #: Looks like a number, so it cannot be a column name: ``-1``, ``2.5``.
-_NUMBER_LIKE = re.compile(r"[+-]?\d+(?:\.\d*)?")
+_NUMBER_LIKE = re.compile(r"[+-]?\d+(?:\.\d*)?", re.ASCII)
 
 
 # -- parse settings -------------------------------------------------------------------
 
+def _breaks_the_block_if_it_fails(handler: Handler) -> Handler:
+    """A setting that cannot be made breaks its block: run without it, the block could
+    pass a check it was written to fail (a section pattern left out, `sensitive`
+    not applied), so its assertions are not run."""
+    def run(it: Interpreter, d: Directive) -> None:
+        try:
+            handler(it, d)
+        except DirectiveError as exc:
+            if it.block is None or it.block.broken:
+                raise
+            raise it.block.fail(str(exc)) from None
+    run.__doc__ = handler.__doc__
+    return run
+
+
+@_breaks_the_block_if_it_fails
 def option(it: Interpreter, d: Directive) -> None:
     """A parse option of the language (the ParseOptions field of the same name)."""
     block = it.settable(d)
@@ -39,14 +55,16 @@ def option(it: Interpreter, d: Directive) -> None:
     block.set_option(d, value)
 
 
+@_breaks_the_block_if_it_fails
 def parser_option(it: Interpreter, d: Directive) -> None:
     """An option the block's parse mode declares (``Parser.options``)."""
     block = it.settable(d)
     convert = it.parser_options()[d.keyword]
-    try:
-        block.options.extra[d.keyword] = convert(d.args)
-    except (OptionError, PluginError, ValueError) as exc:
-        raise DirectiveError(f"{d.keyword}: {exc}") from None
+    with calling(it.ctx, PARSERS, block.parse_mode):
+        try:
+            block.options.extra[d.keyword] = convert(d.args)
+        except (OptionError, PluginError, ValueError) as exc:  # the person's mistake
+            raise DirectiveError(f"{d.keyword}: {exc}") from None
 
 
 def parse_mode(it: Interpreter, d: Directive) -> None:
@@ -66,6 +84,7 @@ def syntax(it: Interpreter, d: Directive) -> None:
     block.explicit.update(settings)  # a syntax is the definition's own choice
 
 
+@_breaks_the_block_if_it_fails
 def timeout(it: Interpreter, d: Directive) -> None:
     block = it.settable(d)
     text = " ".join(d.args)
@@ -79,6 +98,7 @@ def timeout(it: Interpreter, d: Directive) -> None:
     block.timeout = seconds
 
 
+@_breaks_the_block_if_it_fails
 def max_size(it: Interpreter, d: Directive) -> None:
     block = it.settable(d)
     try:
@@ -87,6 +107,7 @@ def max_size(it: Interpreter, d: Directive) -> None:
         raise DirectiveError(f"max_size: {exc}") from None
 
 
+@_breaks_the_block_if_it_fails
 def sensitive(it: Interpreter, d: Directive) -> None:
     """Known from the block's plan before its source is read; set here too, so that
     nothing after this line is shown even if the plan and the lines ever disagree."""
@@ -95,6 +116,7 @@ def sensitive(it: Interpreter, d: Directive) -> None:
         raise DirectiveError("sensitive takes no arguments")
 
 
+@_breaks_the_block_if_it_fails
 def duplicates_policy(it: Interpreter, d: Directive) -> None:
     block = it.need_block(d)
     policy = " ".join(d.args)
@@ -108,6 +130,21 @@ def duplicates_policy(it: Interpreter, d: Directive) -> None:
 
 # -- selecting a value ------------------------------------------------------------------
 
+def _leaves_no_value_if_it_fails(handler: Handler) -> Handler:
+    """A selector that fails leaves no value: the assertions after it, up to the next
+    selector, are not run (they must not check the previous property's value)."""
+    def run(it: Interpreter, d: Directive) -> None:
+        try:
+            handler(it, d)
+        except DirectiveError:
+            if it.block is not None:
+                it.block.value, it.block.no_value = None, d
+            raise
+    run.__doc__ = handler.__doc__
+    return run
+
+
+@_leaves_no_value_if_it_fails
 def section(it: Interpreter, d: Directive) -> None:
     block = it.need_block(d)
     name = " ".join(d.args)
@@ -130,25 +167,58 @@ def _unknown_section(name: str, names: list[str], sensitive: bool) -> str:
                 "(set section_header_pattern or a syntax that has them)")
     if sensitive:  # the names are the data's
         return f"section {name!r} is undefined (its names are {MASK}: the block is sensitive)"
-    import difflib
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = _closest(name, names)
+    hint = f"; did you mean {close!r}?" if close else ""
     return f"section {name!r} is undefined{hint}"
 
 
+#: A section name longer than this gets no "did you mean", and is never suggested.
+MAX_SECTION_HINT = 100
+#: The most names a suggestion compares, and the most character pairs (difflib costs
+#: about the product of the two lengths per name): without them, 300 sections of 20,000
+#: characters took a minute. Either way a suggestion costs at most about 0.2 s.
+MAX_HINT_NAMES = 1000
+MAX_HINT_WORK = 1_000_000
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    """The section name most like ``name`` (difflib), within a bounded amount of work:
+    the first names of the data, as long as the budget lasts (the same names each run)."""
+    if len(name) > MAX_SECTION_HINT:
+        return None
+    candidates: list[str] = []
+    work = 0
+    for other in names:
+        if len(other) > MAX_SECTION_HINT:
+            continue
+        work += max(len(name), 1) * max(len(other), 1)
+        if work > MAX_HINT_WORK or len(candidates) == MAX_HINT_NAMES:
+            break
+        candidates.append(other)
+    import difflib
+    close = difflib.get_close_matches(name, candidates, n=1)
+    return close[0] if close else None
+
+
+@_leaves_no_value_if_it_fails
 def columns(it: Interpreter, d: Directive) -> None:
     """Column numbers now; column names (table, csv, regex groups) once the rows exist."""
     block = it.need_block(d)
     for arg in d.args:
-        if not arg.isdigit() and _NUMBER_LIKE.fullmatch(arg):
+        if not _is_count(arg) and _NUMBER_LIKE.fullmatch(arg):
             raise DirectiveError(f"columns: {arg!r} is not a column number (0 or more)")
-    if all(arg.isdigit() for arg in d.args):
+    if all(_is_count(arg) for arg in d.args):
         block.columns = tuple(int(arg) for arg in d.args) or None
         block.pending_columns = None
         return
     block.columns, block.pending_columns = None, d
     if block.parsed is not None:
         block.need_rows(d)  # the names are resolved against every row's parse
+
+
+def _is_count(text: str) -> bool:
+    """ASCII digits only: ``٣`` is a column name, not column 3."""
+    return text.isascii() and text.isdigit()
 
 
 def _selecting(it: Interpreter, d: Directive, selector: str,

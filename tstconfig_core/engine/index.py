@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from operator import itemgetter
 
 from tstconfig_core.api import Row
@@ -13,8 +14,10 @@ class PropertyIndex:
     A key is a string when there is one key column, else a tuple; a key held by
     one row (the usual case) costs no list. Given ``keys`` (those the block's
     ``property`` lines name, from its plan), only those keys are indexed, which
-    on 200,000 rows is twice as fast as indexing them all; a lookup of any other
-    key indexes everything first, so answers never depend on it.
+    on 200,000 rows is twice as fast as indexing them all, and holds a pointer per
+    row of a wanted key at most (memory: docs/security.md); a lookup of any other
+    key (the engine announces every key it looks up) indexes everything first, so
+    answers never depend on it.
     """
 
     def __init__(self, rows: Sequence[Row], columns: tuple[int, ...] | None, nkeys: int,
@@ -41,11 +44,14 @@ class PropertyIndex:
                 if len(self._first) == len(found):
                     return  # every key on one row: the usual case, done
                 self._first = {}
-                pairs: Iterable[tuple[object, Row]] = zip(found, rows)
-            else:
-                pairs = [(k, r) for k, r in zip(map(key_of, rows), rows) if k in keys]
+                self._add(zip(found, rows))
+            else:  # (a generator: a million rows of one key must not make a million pairs)
+                self._add((k, r) for k, r in zip(map(key_of, rows), rows) if k in keys)
         except IndexError:  # some row is short of the key columns: it never matches
-            pairs = self._pairs_of_long_rows()
+            self._first, self._more = {}, {}
+            self._add(self._pairs_of_long_rows())
+
+    def _add(self, pairs: Iterable[tuple[object, Row]]) -> None:
         first, more = self._first, self._more
         for key, row in pairs:
             held = first.setdefault(key, row)
@@ -87,7 +93,7 @@ class PropertyIndex:
             return tuple(self._value(rows[-1]))
         if policy == "ignore":
             return tuple(self._value(rows[0]))
-        values = [tuple(self._value(row)) for row in rows]
+        values: Iterable[Sequence[str]] = map(self._value, rows)
         if policy == "unique":  # leave out a row whose value an earlier row had
-            values = list(dict.fromkeys(values))
-        return tuple(token for value in values for token in value)
+            values = dict.fromkeys(map(tuple, values))
+        return tuple(chain.from_iterable(values))

@@ -25,6 +25,8 @@ from tstconfig_core.ids import FileIds
 from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, SOURCES
 from tstconfig_core.model import ErrorEvent, FileFinished, FileStarted, SourceRef, WarningEvent
 from tstconfig_core.options import OPTION_DIRECTIVES
+from tstconfig_core.signals import PASS_THROUGH
+from tstconfig_core.streams import prints_to_stderr
 
 MAX_ERRORS = 200
 
@@ -48,9 +50,10 @@ class Interpreter:
         started = time.time()
         self.ctx.emit(FileStarted(name, started))
         self.ids, self.clock = FileIds(name), time.perf_counter()
-        for block_text in blocks(text, name, self.is_source, self._worth_reading):
-            self._run_block(block_text)
-        self._finish_block()
+        with prints_to_stderr():  # plugin code must not print into a report
+            for block_text in blocks(text, name, self.is_source, self._worth_reading):
+                self._run_block(block_text)
+            self._finish_block()
         if self.ids.count == 0:
             self.ctx.emit(WarningEvent(name, None, "no assertion in this file: it checks nothing"))
         self.ctx.emit(FileFinished(name, time.time() - started))
@@ -112,7 +115,7 @@ class Interpreter:
         block, self.block = self.block, None
         if block is None:
             return
-        if block.option_lines and not block.broken:
+        if block.option_lines:  # (a broken block too: --check shows every problem)
             warn_unused_options(block)
         if block.pending_name is not None:
             named = block.pending_name
@@ -121,7 +124,7 @@ class Interpreter:
         if block.reading and block.data is None and not block.broken:
             self.guarded(block.directive, block.need_data)
         for observe in self.ctx.observers:
-            observe(block)
+            self.guarded(block.directive, lambda: observe(block))  # noqa: B023 (run now)
 
     # -- one directive -------------------------------------------------------------
 
@@ -165,8 +168,10 @@ class Interpreter:
             self.report(d.file, d.line, str(exc))
         except BlockBroken:
             pass
-        except Exception as exc:  # a bug: still a located error, never a traceback
-            if self.ctx.debug:
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:  # a bug: still a located error, never a traceback
+            if self.ctx.debug and isinstance(exc, Exception):
                 raise
             self.report(d.file, d.line, f"internal error running {d.keyword!r}: "
                                         f"{type(exc).__name__}: {exc}")

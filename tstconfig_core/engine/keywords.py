@@ -44,9 +44,13 @@ def unknown_keyword(ctx: Context, keyword: str, block: Block | None) -> str:
 
 
 def _parsers_with_option(ctx: Context, keyword: str) -> list[str]:
-    """Parse modes that declare ``keyword`` (imports the parsers: error path only)."""
+    """Parse modes that declare ``keyword``: tstconfig's own, and the third parties' that
+    this run has imported already. A suggestion never imports a plugin: its import could
+    hang, print, or fail."""
     owners = []
     for name in ctx.registry.names(PARSERS):
+        if not ctx.registry.is_ready(PARSERS, name):
+            continue
         try:
             parser = ctx.registry.instance(PARSERS, name)
         except PluginError:

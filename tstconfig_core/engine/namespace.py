@@ -33,18 +33,22 @@ class Namespace:
         from tstconfig_core.engine.directives import CORE
         from tstconfig_core.options import OPTION_DIRECTIVES
         owners: dict[str, list[str]] = {}
+        kinds: dict[str, set[str]] = {}
         for keyword in CORE:
-            owners[keyword] = [CORE_DIRECTIVE]
+            owners[keyword], kinds[keyword] = [CORE_DIRECTIVE], {"core"}
         for keyword in OPTION_DIRECTIVES:
-            owners.setdefault(keyword, [CORE_OPTION])  # (parse_mode is both)
+            if keyword not in owners:  # (parse_mode is both)
+                owners[keyword], kinds[keyword] = [CORE_OPTION], {"core"}
         for group in (SOURCES, ASSERTIONS):
             for ep in registry.entry_points(group):
                 owners.setdefault(ep.name, []).append(
                     f"the {group.kind} '{ep.name} = {ep.value}' of {ep.dist} {ep.version}")
+                kinds.setdefault(ep.name, set()).add(group.kind)
         self.owners = owners
-        #: keyword -> the error for every line that uses it
-        self.clashes = {keyword: _clash(keyword, claims)
-                        for keyword, claims in owners.items() if len(claims) > 1}
+        #: keyword -> the error for every line that uses it. (Two plugins of one group
+        #: registering a name is the registry's error, said where the name is used.)
+        self.clashes = {keyword: _clash(keyword, owners[keyword])
+                        for keyword, of in kinds.items() if len(of) > 1}
 
     def option_clashes(self, mode: str, options: Iterable[str]) -> str | None:
         """Why parse mode ``mode`` cannot be used, if one of its options is a keyword

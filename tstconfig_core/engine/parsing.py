@@ -8,6 +8,8 @@ from tstconfig_core.api import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser, P
                                 PluginError, SourceData, Wanted)
 from tstconfig_core.engine.boundary import MASK, DirectiveError, TimedOut, calling, plugin
 from tstconfig_core.limits import collector_paused
+from tstconfig_core.memory import (GROWN_ROWS, POINTER, STR_WIDE, Lines, MemoryBudget, OverBudget,
+                                   budgeted, lines_cost)
 from tstconfig_core.loading.groups import PARSERS
 from tstconfig_core.model import WarningEvent
 from tstconfig_core.options import DUPLICATES_POLICIES
@@ -20,7 +22,10 @@ HEAD_LINES = 64
 
 
 def selected_lines(lines: Sequence[str], options: ParseOptions) -> Sequence[str]:
-    """The lines after ``skip_header_lines``, and only ``read_lines`` of them."""
+    """The lines after ``skip_header_lines``, and only ``read_lines`` of them (``lines``
+    themselves when that is all, not a copy)."""
+    if not options.skip_header_lines and options.read_lines is None:
+        return lines
     stop = None if options.read_lines is None else options.skip_header_lines + options.read_lines
     return lines[options.skip_header_lines:stop]
 
@@ -45,7 +50,7 @@ def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> P
 
 
 def parse_narrowed(lines: Sequence[str], options: ParseOptions, parser: Parser,
-                      wanted: Wanted) -> Parsed | None:
+                   wanted: Wanted) -> Parsed | None:
     """Only the rows that may hold a wanted key, when the parser can narrow its lines
     to them (:meth:`Parser.narrow`); None when it cannot."""
     narrowed = parser.narrow(selected_lines(lines, options), options, wanted)
@@ -62,7 +67,8 @@ def _checked(parsed: object) -> Parsed:
 
 def parse_block(block: Block, data: SourceData, lookup: Sequence[str] | None) -> None:
     """Parse the block's data into its rows: narrowed to the keys its plan names when
-    it can be, else every row; a failure breaks the block."""
+    it can be, else every row; a failure breaks the block, and so does data that would
+    take more memory to hold than the block's budget (``limits.MEMORY_FACTOR``)."""
     _apply_source_defaults(block)
     try:
         parser: Parser = plugin(block.ctx, PARSERS, block.parse_mode)
@@ -70,22 +76,55 @@ def parse_block(block: Block, data: SourceData, lookup: Sequence[str] | None) ->
         raise block.fail(str(exc)) from None
     wanted = block.narrowing_for(lookup) if lookup is not None and block.ctx.narrow else None
     mask = f"{MASK} (the block is sensitive)" if block.sensitive else None
+    budget, over = MemoryBudget(block.max_size), None
     try:
         with calling(block.ctx, PARSERS, block.parse_mode, seconds=block.timeout,
-                     what="parsing", mask=mask), collector_paused():
-            if wanted is not None:
-                block.parsed = parse_narrowed(data.lines, block.options, parser, wanted)
-                block.narrowed = wanted if block.parsed is not None else None
-            if block.parsed is None:
-                block.parsed = parse_rows(data.lines, block.options, parser)
+                     what="parsing", mask=mask), collector_paused(), budgeted(budget):
+            try:
+                _parse_within(block, data, parser, wanted, budget)
+            except OverBudget as exc:  # (caught here: not the parser's failure)
+                over = exc
     except TimedOut as exc:
         raise block.fail(str(exc)) from None
     except DirectiveError as exc:
         raise block.fail(f"cannot parse the output of {block.directive.keyword} "
                          f"{block.source_ref.target!r}: {exc}") from None
+    if over is not None:
+        block.parsed = block.narrowed = None
+        raise block.fail(str(over))
     if block.narrowed is None:  # the rows hold what is needed now
-        block.head = tuple(data.lines[:block.options.skip_header_lines + HEAD_LINES])
         block.data = data._replace(lines=())
+
+
+def _parse_within(block: Block, data: SourceData, parser: Parser, wanted: Wanted | None,
+                  budget: MemoryBudget) -> None:
+    """Parse, charging the lines and rows to ``budget``; the rows of every line let the
+    lines go as they are made, when the lines are the core's to let go."""
+    lines, options = data.lines, block.options
+    budget.charge(lines_cost(lines), lines=len(lines))
+    if wanted is not None:
+        block.parsed = parse_narrowed(lines, options, parser, wanted)
+        block.narrowed = wanted if block.parsed is not None else None
+    if block.parsed is None:
+        block.head = tuple(lines[:options.skip_header_lines + HEAD_LINES])
+        candidates = candidate_lines(lines, options)
+        budget.charge(POINTER * len(candidates) + lines_cost(block.head))
+        if isinstance(lines, Lines):  # the source's own, handed over: only they are left
+            budget.owned = candidates
+            lines.clear()
+        block.parsed = _checked(parser.parse(candidates, options))
+        budget.owned = None
+    _charge_uncounted(block.parsed, budget)
+
+
+def _charge_uncounted(parsed: Parsed, budget: MemoryBudget) -> None:
+    """Rows a parser made without charging them (its own ``parse``), charged at last."""
+    rows = [parsed.rows, *parsed.sections.values()]
+    uncounted = sum(map(len, rows)) - budget.rows
+    if uncounted > 0:
+        tokens = sum(len(row) for part in rows for row in part) - budget.tokens
+        budget.charge(uncounted * (GROWN_ROWS[0] + POINTER) + max(0, tokens) * (9 + STR_WIDE),
+                      rows=uncounted, tokens=max(0, tokens))
 
 
 def _apply_source_defaults(block: Block) -> None:

@@ -21,19 +21,31 @@ def read_source(block: Block) -> None:
     d, source, ctx = block.directive, block.source, block.ctx
     assert source is not None and ctx.host is not None
     request = SourceRequest(d.args, block.timeout, ctx.settings.for_sources(), block.max_size)
+    # A third party's message may quote the data it read; tstconfig's own never do.
+    mask = (f"{MASK} (the block is sensitive, and the {d.keyword} source's message may "
+            "quote its data)" if block.sensitive and not ctx.registry.is_core(SOURCES, d.keyword)
+            else None)
+
+    def plugin_code() -> calling:
+        return calling(ctx, SOURCES, d.keyword, seconds=block.timeout,
+                       what=f"the {d.keyword} source", mask=mask)
     try:
-        with calling(ctx, SOURCES, d.keyword):
+        with plugin_code():
             needs = source.requests(request)
             if needs is None:  # a source that reads by itself (API 1.0): this machine only
                 if not ctx.host.this_machine:
                     raise PluginError(f"{d.keyword!r} reads this machine by itself (an API "
                                       f"1.0 source), not {ctx.host.name}")
-                data, made_by = source.read(request), "read()"
+                data = source.read(request)
+                _check_data(data, "read()")
             else:
                 _check_requests(needs, ctx.settings.no_commands, d.keyword)
-                answers = ctx.host.answer(needs, block.timeout, block.max_size)
-                data, made_by = source.build(request, answers), "build()"
-            _check_data(data, made_by)
+        if needs is not None:
+            # (the host bounds its own work: it must not be interrupted half-way)
+            answers = ctx.host.answer(needs, block.timeout, block.max_size)
+            with plugin_code():
+                data = source.build(request, answers)
+                _check_data(data, "build()")
     except DirectiveError as exc:
         block.report(d, str(block.fail(str(exc))))
         raise BlockBroken() from exc
@@ -83,11 +95,11 @@ def _warn(block: Block, warnings: Sequence[str]) -> None:
     d = block.directive
     lines = [ln for w in warnings for ln in w.splitlines() if ln.strip()]
     if block.sensitive and lines:
-        block.ctx.emit(WarningEvent(d.file, d.line, f"standard error: {len(lines)} line(s), "
-                                                    f"{MASK} (the block is sensitive)"))
+        block.ctx.emit(WarningEvent(d.file, d.line, f"the source warned: {len(lines)} "
+                                                    f"line(s), {MASK} (the block is sensitive)"))
         return
     for line in lines[:MAX_WARNING_LINES]:
-        block.ctx.emit(WarningEvent(d.file, d.line, bounded(f"standard error: {line}")))
+        block.ctx.emit(WarningEvent(d.file, d.line, bounded(line)))
     if len(lines) > MAX_WARNING_LINES:
         block.ctx.emit(WarningEvent(d.file, d.line,
                                     f"... {len(lines) - MAX_WARNING_LINES} more line(s)"))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 
 from tstconfig_core.contract.hosts import (Entry, Host, HostError, NoSuchPath, PathStat,
-                                           ProgramResult, TooLargeAnswer)
+                                           ProgramResult, TimeoutAnswer, TooLargeAnswer)
 from tstconfig_core.limits import TooLarge, read_bounded
 
 PROC = "/proc"
@@ -40,6 +41,7 @@ class LocalHost(Host):
         self.proc_root = os.path.normpath(proc_root) if proc_root else None
         self.this_machine = self.root is None
         self.name = "localhost" if self.root is None else self.root
+        self._bounds: dict[str, str] = {}  # ``within`` folder -> where it really is
 
     # -- where a host path is here ----------------------------------------------------
 
@@ -49,7 +51,10 @@ class LocalHost(Host):
         that folder. ``follow=False`` leaves a link at the end as it is."""
         local = self._mapped(path, follow)
         if within is not None:
-            real, bound = os.path.realpath(local), os.path.realpath(self._mapped(within))
+            bound = self._bounds.get(within)
+            if bound is None:  # (kept: a folder replaced by a link later only refuses more)
+                bound = self._bounds[within] = os.path.realpath(self._mapped(within))
+            real = _real(local)
             if not _under(real, bound):
                 raise HostError(f"leads out of {within} (to {self._back(real)})")
         return local
@@ -79,13 +84,15 @@ class LocalHost(Host):
     def read(self, path: str, max_size: int, within: str | None = None) -> bytes:
         try:
             local = self.where(path, within=within)
-            if self.root is not None:
+            if self.root is not None or (self.proc_root is not None and _under(path, PROC)):
                 mode = os.stat(local).st_mode
                 if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
                     raise HostError("is a device: a folder tree's devices are this "
-                                    "machine's, and are not read")
+                                    "machine's, and are not read" if self.root is not None
+                                    else "is a device, which no /proc holds: not read")
             return read_bounded(local, max_size)
         except TooLarge as exc:
+            exc.__traceback__ = None  # its frames hold what was read: not kept in the answer
             raise TooLargeAnswer(str(exc)) from None
         except OSError as exc:
             raise self._failed(exc, path) from None
@@ -121,12 +128,15 @@ class LocalHost(Host):
         return PathStat(kind_of(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid,
                         st.st_size, st.st_mtime, target)
 
-    def matches(self, pattern: str) -> list[str]:
+    def matches(self, pattern: str, deadline: float | None = None) -> list[str]:
         import glob  # (only sources that ask for many paths at once need it)
         try:
             if self.root is not None and not (self.proc_root and _under(pattern, PROC)):
-                return sorted(_glob_inside(self.root, pattern))
-            return sorted(self._back(p) for p in glob.glob(self._mapped(pattern)))
+                return sorted(_glob_inside(self.root, pattern, deadline))
+            return sorted(self._back(p) for p in _in_time(glob.iglob(self._mapped(pattern)),
+                                                          deadline))
+        except TimeoutAnswer:
+            raise
         except (HostError, ValueError):
             return []
 
@@ -146,6 +156,25 @@ def _entry(entry: os.DirEntry[str]) -> Entry:
         return Entry(entry.name, kind_of(entry.stat(follow_symlinks=False).st_mode))
     except OSError:
         return Entry(entry.name, "other")
+
+
+def _real(local: str) -> str:
+    """Where a path really is, as the kernel resolves it: one open that reads nothing (a
+    FIFO does not block) and its link in /proc/self/fd; else as os.path.realpath says
+    (a path that does not exist, a link loop: its read will say what is wrong)."""
+    try:
+        fd = os.open(local, _O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return os.path.realpath(local)
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(local)
+    finally:
+        os.close(fd)
+
+
+_O_PATH = getattr(os, "O_PATH", os.O_RDONLY | os.O_NONBLOCK)
 
 
 def _inside(root: str, path: str, follow_last: bool = True) -> str:
@@ -175,7 +204,15 @@ def _inside(root: str, path: str, follow_last: bool = True) -> str:
     return os.path.join(root, *resolved)
 
 
-def _glob_inside(root: str, pattern: str) -> list[str]:
+def _in_time(paths: Iterable[str], deadline: float | None) -> Iterator[str]:
+    """The paths, until the deadline (time.monotonic()): then TimeoutAnswer."""
+    for count, path in enumerate(paths):
+        if deadline is not None and not count % 32 and time.monotonic() > deadline:
+            raise TimeoutAnswer("the glob took longer than the timeout")
+        yield path
+
+
+def _glob_inside(root: str, pattern: str, deadline: float | None = None) -> list[str]:
     """The host paths a glob matches in the tree, each part matched against the tree's
     own folders (links resolved inside it), never against this machine's."""
     import fnmatch
@@ -183,7 +220,7 @@ def _glob_inside(root: str, pattern: str) -> list[str]:
     found = ["/"]
     for part in [p for p in pattern.split("/") if p and p != "."]:
         following = []
-        for host_path in found:
+        for host_path in _in_time(found, deadline):
             if not glob.has_magic(part):
                 following.append(os.path.join(host_path, part))
                 continue
@@ -195,4 +232,5 @@ def _glob_inside(root: str, pattern: str) -> list[str]:
                           if fnmatch.fnmatchcase(name, part)
                           and (part.startswith(".") or not name.startswith("."))]
         found = following
-    return [p for p in found if os.path.lexists(_inside(root, p, follow_last=False))]
+    return [p for p in _in_time(found, deadline)
+            if os.path.lexists(_inside(root, p, follow_last=False))]

@@ -11,11 +11,18 @@ from typing import Any
 from tstconfig_core.loading.groups import ALL, ASSERTIONS, PARSERS, SOURCES, Group
 from tstconfig_core.loading.index import installed
 from tstconfig_core.loading.registry import PluginLoadError, PluginRegistry, canonical
+from tstconfig_core.render import printable
+
+MAX_SUMMARY = 200
 
 
 def _summary(plugin: Any) -> str:
-    text = getattr(plugin, "summary", "") or (plugin.__doc__ or "").strip()
-    return text.splitlines()[0] if text else ""
+    """The first line of the plugin's summary (or docstring), whatever its type."""
+    text = getattr(plugin, "summary", "") or getattr(plugin, "__doc__", "") or ""
+    if not isinstance(text, str):
+        return f"(its summary is a {type(text).__name__}, not a text)"
+    lines = text.strip().splitlines()
+    return printable(lines[0][:MAX_SUMMARY]) if lines else ""
 
 
 def _reason(exc: BaseException) -> str:
@@ -53,10 +60,10 @@ def plugin_rows(registry: PluginRegistry) -> list[list[str]]:
                 status, summary = "conflict", f"also claimed as {'; '.join(others)}"
             else:
                 status, summary = _status(registry, group, ep.name)
-                if status == "ok" and group is PARSERS:
-                    clash = keywords.option_clashes(ep.name, registry.instance(group, ep.name).options)
-                    if clash is not None:
-                        status, summary = "conflict", clash
+                clash = (keywords.option_clashes(ep.name, registry.instance(group, ep.name).options)
+                         if status == "ok" and group is PARSERS else None)
+                if clash is not None:
+                    status, summary = "conflict", clash
             rows.append([group.name, ep.name, ep.dist, ep.version, status, summary])
         for ep in everything:
             if ep.group == group.name and canonical(ep.dist) in registry.disabled:

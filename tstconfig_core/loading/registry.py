@@ -13,12 +13,14 @@ the definition line that used it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tstconfig_core.api import PluginError
 from tstconfig_core.loading.groups import Group
+from tstconfig_core.limits import TimeLimitExceeded, time_limit
 from tstconfig_core.loading.index import EntryPoint, installed, load
+from tstconfig_core.signals import PASS_THROUGH
 
 #: The distribution of the built-in plugins, which cannot be disabled.
 CORE_DISTRIBUTION = "tstconfig"
@@ -48,12 +50,15 @@ class PluginRegistry:
     they were not installed (the core's own cannot be disabled).
     """
 
-    def __init__(self, disabled: Iterable[str] = ()) -> None:
+    def __init__(self, disabled: Iterable[str] = (), *, import_timeout: float = 60.0) -> None:
         self.disabled = {canonical(d.strip()) for d in disabled if d.strip()} - {CORE_DISTRIBUTION}
+        #: Seconds a plugin's import and creation may take (a hung import is an error).
+        self.import_timeout = import_timeout
         self._entry_points: dict[str, list[EntryPoint]] = {}
         self._switched_off: dict[str, dict[str, str]] = {}  # group -> name -> distribution
         self._names: dict[str, frozenset[str]] = {}
         self._loaded: dict[tuple[str, str, bool], Any] = {}
+        self._failed: dict[tuple[str, str, bool], PluginLoadError] = {}
 
     def entry_points(self, group: Group) -> list[EntryPoint]:
         """The group's entry points, sorted by name, none imported."""
@@ -97,8 +102,30 @@ class PluginRegistry:
         if key not in self._loaded:
             if not self.has(group, name):
                 raise PluginLoadError(self.unavailable(group, name))
-            self._loaded[key] = self._load(group, name)
+            self._loaded[key] = self._remembered(key, lambda: self._load(group, name))
         return self._loaded[key]
+
+    def _remembered(self, key: tuple[str, str, bool], make: Callable[[], Any]) -> Any:
+        """``make()``, bounded in time; a failure is kept, so a broken plugin is imported
+        (and waited for) once per run, not once per use."""
+        if key in self._failed:
+            raise self._failed[key]
+        try:
+            with time_limit(self.import_timeout):
+                return make()
+        except PluginLoadError as exc:
+            self._failed[key] = exc
+            raise
+
+    def is_core(self, group: Group, name: str) -> bool:
+        """Whether ``name`` is tstconfig's own plugin (and nobody else's)."""
+        found = [ep for ep in self.entry_points(group) if ep.name == name]
+        return len(found) == 1 and canonical(found[0].dist) == CORE_DISTRIBUTION
+
+    def is_ready(self, group: Group, name: str) -> bool:
+        """Whether ``name`` can be had without importing a third party's code: it is
+        tstconfig's own, or imported already."""
+        return (group.name, name, False) in self._loaded or self.is_core(group, name)
 
     def instance(self, group: Group, name: str) -> Any:
         """The plugin, checked against its group's contract: an instance made once (a class
@@ -107,24 +134,30 @@ class PluginRegistry:
         key = (group.name, name, True)
         if key not in self._loaded:
             plugin = self.load(group, name)
-            ep = self._single(group, name)
-            if not group.shared:
-                if not (isinstance(plugin, type) and issubclass(plugin, group.contract)):
-                    raise PluginLoadError(f"{group.kind} {name!r} is not a "
-                                          f"{_qualified(group.contract)} class; {describe(ep)}")
-                obj = plugin
-            else:
-                try:
-                    obj = plugin() if isinstance(plugin, type) else plugin
-                except Exception as exc:
-                    raise PluginLoadError(
-                        f"plugin {name!r} could not be created: {type(exc).__name__}: {exc}; "
-                        f"{describe(ep)}") from exc
-                if not isinstance(obj, group.contract):
-                    raise PluginLoadError(f"plugin {name!r} is not a "
-                                          f"{_qualified(group.contract)}; {describe(ep)}")
-            self._loaded[key] = obj
+            self._loaded[key] = self._remembered(key, lambda: self._checked(group, name, plugin))
         return self._loaded[key]
+
+    def _checked(self, group: Group, name: str, plugin: Any) -> Any:
+        ep = self._single(group, name)
+        if not group.shared:
+            if not (isinstance(plugin, type) and issubclass(plugin, group.contract)):
+                raise PluginLoadError(f"{group.kind} {name!r} is not a "
+                                      f"{_qualified(group.contract)} class; {describe(ep)}")
+            return plugin
+        try:
+            obj = plugin() if isinstance(plugin, type) else plugin
+        except PASS_THROUGH:
+            raise
+        except TimeLimitExceeded:
+            raise self._too_slow(ep, "to be created") from None
+        except BaseException as exc:  # SystemExit too: a plugin never ends the run
+            raise PluginLoadError(
+                f"plugin {name!r} could not be created: {type(exc).__name__}: {exc}; "
+                f"{describe(ep)}") from exc
+        if not isinstance(obj, group.contract):
+            raise PluginLoadError(f"plugin {name!r} is not a "
+                                  f"{_qualified(group.contract)}; {describe(ep)}")
+        return obj
 
     def describe(self, group: Group, name: str) -> str:
         """The entry point(s) of ``name``, with their distributions, for messages."""
@@ -148,10 +181,24 @@ class PluginRegistry:
             # tstconfig's own modules: no need for stevedore's machinery (or its import
             # time). And where a disabled distribution registers the name too, stevedore
             # would import both before resolving, so the chosen one is loaded alone.
-            try:
-                return load(ep)
-            except Exception as exc:
-                raise self._import_failed(ep, exc) from exc
+            return self._importing(ep, lambda: load(ep))
+        return self._importing(ep, lambda: self._stevedore(group, name, ep))
+
+    def _importing(self, ep: EntryPoint, do: Callable[[], Any]) -> Any:
+        try:
+            return do()
+        except (*PASS_THROUGH, PluginLoadError):
+            raise
+        except TimeLimitExceeded:
+            raise self._too_slow(ep, "to import") from None
+        except BaseException as exc:  # SystemExit too: a plugin never ends the run
+            raise self._import_failed(ep, exc) from exc
+
+    def _too_slow(self, ep: EntryPoint, what: str) -> PluginLoadError:
+        return PluginLoadError(f"plugin {ep.name!r} took longer than {self.import_timeout:g} s "
+                               f"{what} (a hung import?); {describe(ep)}")
+
+    def _stevedore(self, group: Group, name: str, ep: EntryPoint) -> Any:
         from stevedore import NamedExtensionManager
         failures: list[BaseException] = []
 
@@ -165,6 +212,8 @@ class PluginRegistry:
                                         on_load_failure_callback=on_failure,
                                         conflict_resolver=on_conflict)
         if failures:
+            if isinstance(failures[0], TimeLimitExceeded):  # (stevedore caught it)
+                raise failures[0]
             raise self._import_failed(ep, failures[0]) from failures[0]
         if name not in manager.names():
             raise PluginLoadError(f"plugin {name!r} was not found by stevedore; {describe(ep)}")

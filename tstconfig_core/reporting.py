@@ -1,0 +1,122 @@
+"""Each reporter of a run behind a guard of its own.
+
+A reporter is a plugin, so what it raises (when it is made, configured, or given
+an event) is its own bug: not the host's, and never the definition line whose
+event it was taking. That reporter is told on standard error once, naming it and
+its distribution, gets no further event, and its report is lost (a replaced file
+keeps its last good version); the run and the other reporters go on, their
+reports complete, and the exit status is at least 2. Ctrl-C, the signals that
+stop a run and ``--exitfirst`` pass through.
+"""
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TextIO
+
+from tstconfig_core.contract.reporters import Reporter, ReportSettings
+from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
+                                  FileStarted, RunFinished, RunStarted, WarningEvent)
+from tstconfig_core.render import cut, printable
+from tstconfig_core.signals import PASS_THROUGH
+
+#: Most characters of what a reporter raised that its message quotes.
+_MAX_FAILURE = 400
+
+#: What a reporter was doing when it failed, for the message.
+_DOING = {RunStarted: "the run's start", FileStarted: "a file's start",
+          AssertionResult: "an assertion's result", ErrorEvent: "an error",
+          WarningEvent: "a warning", FileFinished: "a file's end",
+          RunFinished: "the run's end (when most reports are written)"}
+
+
+def tell(message: str) -> None:
+    """A line on standard error; nothing when it is gone (the exit status still tells)."""
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class GuardedReporter:
+    """One reporter, or the note that it failed.
+
+    ``name`` is what ``-r`` named; ``origin`` its entry point and distribution;
+    ``where`` the place its report goes. With ``debug`` the message on standard
+    error has the traceback.
+    """
+
+    __slots__ = ("name", "origin", "where", "reporter", "failure", "debug", "_tell")
+
+    def __init__(self, name: str, origin: str, reporter: Reporter | None = None, *,
+                 where: str = "", debug: bool = False,
+                 tell: Callable[[str], None] = tell) -> None:
+        self.name, self.origin, self.where = name, origin, where
+        self.reporter = reporter
+        self.failure: str | None = None  # what it raised, once it failed
+        self.debug = debug
+        self._tell = tell
+
+    @classmethod
+    def made(cls, name: str, origin: str, make: Callable[[TextIO], Reporter],
+             stream: TextIO, settings: ReportSettings, **kwargs: object) -> GuardedReporter:
+        """The reporter ``make(stream)`` made and configured; a broken one when either
+        step raised."""
+        guard = cls(name, origin, **kwargs)  # type: ignore[arg-type]
+        try:
+            reporter = make(stream)
+            if not isinstance(reporter, Reporter):
+                raise TypeError(f"made a {type(reporter).__name__}, not a Reporter")
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:  # SystemExit too: a plugin never ends the run
+            guard._broke("when it was created", exc)
+            return guard
+        guard.reporter = reporter
+        try:
+            reporter.configure(settings)
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            guard._broke("when it was configured", exc)
+        return guard
+
+    @property
+    def broken(self) -> bool:
+        return self.failure is not None
+
+    def handle(self, event: Event) -> None:
+        reporter = self.reporter
+        if reporter is None:
+            return
+        try:
+            reporter.handle(event)
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            self._broke(f"on {_DOING.get(type(event), type(event).__name__)}", exc)
+
+    def call(self, when: str, action: Callable[[], object]) -> None:
+        """``action`` (a method of the reporter's own, such as --inspect's for each
+        block) under the same guard; nothing once the reporter is broken."""
+        if self.reporter is None:
+            return
+        try:
+            action()
+        except PASS_THROUGH:
+            raise
+        except BaseException as exc:
+            self._broke(when, exc)
+
+    def _broke(self, when: str, exc: BaseException) -> None:
+        self.reporter = None
+        self.failure = cut(f"{type(exc).__name__}: {exc}", _MAX_FAILURE)  # (may quote data)
+        where = f" ({self.where})" if self.where else ""
+        message = printable(f"tstconfig: the {self.name} reporter failed {when}: "
+                            f"{self.failure}; {self.origin}. It gets no further event and "
+                            f"its report{where} is lost; the run and the other reports go on.")
+        if self.debug:
+            message += "\n" + "".join(traceback.format_exception(exc)).rstrip()
+        self._tell(message)
