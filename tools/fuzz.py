@@ -206,7 +206,7 @@ def _run_reporting(text: str) -> tuple[list[Event], Summary]:
     run = Run(reporters, REGISTRY, SETTINGS[0], observers=[events.append])
     status = run.execute([str(path)])
     assert status in (0, 1, 2), status
-    assert not run.broken_reporters(), [r.name for r in run.broken_reporters()]
+    assert not run.broken_reporters, [r.name for r in run.broken_reporters]
     results = sum(isinstance(e, AssertionResult) for e in events)
     doc = json.loads(streams["json"].getvalue())
     assert len(doc["results"]) == results, ("json", len(doc["results"]), results)

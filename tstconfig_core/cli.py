@@ -1,7 +1,6 @@
 """The ``tstconfig`` command line."""
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -14,9 +13,7 @@ from tstconfig_core import __version__
 if TYPE_CHECKING:
     from tstconfig_core.engine.context import RunSettings
     from tstconfig_core.loading.registry import PluginRegistry
-    from tstconfig_core.reporting import GuardedReporter
     from tstconfig_core.run import Run
-    from tstconfig_core.targets import ReportTarget
     from tstconfig_core.waivers import Waivers
 
 EPILOG = """\b
@@ -71,37 +68,6 @@ def _reporter_classes(registry: PluginRegistry, specs: Sequence[str]) -> list[ty
         except PluginError as exc:
             raise click.BadParameter(str(exc), param_hint="--reporter") from None
     return classes
-
-
-def _reporters(registry: PluginRegistry, specs: Sequence[str], classes: list[type],
-               targets: list[ReportTarget], color: str, verbosity: int,
-               progress: object | None, debug: bool) -> list[GuardedReporter]:
-    """One reporter per target, configured: colour only on a terminal that wants it. One
-    that fails to be made or configured is broken from the start (see reporting.py)."""
-    from tstconfig_core.api import ReportSettings
-    from tstconfig_core.loading.groups import REPORTERS
-    from tstconfig_core.reporting import GuardedReporter
-    made = []
-    for spec, cls, target in zip(specs or ("text",), classes, targets):
-        stream = target.open()
-        if progress is not None and stream.isatty():  # (-r text:/dev/stderr too)
-            from tstconfig_core.terminal import ClearingStream
-            stream = ClearingStream(stream, progress)  # type: ignore[arg-type]
-        # A stream (standard output, /dev/stdout, a pipe) may have colour; a file never.
-        settings = ReportSettings(color=not target.replaced and _wants_color(color, stream),
-                                  verbosity=verbosity)
-        name = spec.partition(":")[0]
-        made.append(GuardedReporter.made(name, registry.describe(REPORTERS, name), cls, stream,
-                                         settings, where=target.label, debug=debug))
-    return made
-
-
-def _wants_color(choice: str, stream: object) -> bool:
-    if choice == "never" or (choice == "auto" and not os.environ.get("FORCE_COLOR")
-                             and not getattr(stream, "isatty", lambda: False)()):
-        return False  # (the usual case, decided without importing the terminal module)
-    from tstconfig_core.terminal import wants_color
-    return wants_color(choice, stream)  # type: ignore[arg-type]
 
 
 def _definition_files(definitions: Sequence[str]) -> list[str]:
@@ -312,8 +278,9 @@ def _reported_run(registry: PluginRegistry, definitions: Sequence[str], specs: S
         if Progress.wanted(sys.stderr):
             progress = Progress(sys.stderr, len(files))
     try:
-        reporters = _reporters(registry, specs, classes, targets, color, verbosity, progress,
-                               debug)
+        from tstconfig_core.reporting import made_reporters
+        reporters = made_reporters(registry, specs, classes, targets, color, verbosity,
+                                   progress, debug)
         run = Run(reporters, registry, settings, debug=debug, waivers=waivers,
                   exitfirst=exitfirst, observers=[progress] if progress is not None else [])
         status = run.execute(definitions)

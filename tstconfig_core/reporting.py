@@ -10,16 +10,21 @@ stop a run and ``--exitfirst`` pass through.
 """
 from __future__ import annotations
 
+import os
 import sys
 import traceback
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from tstconfig_core.contract.reporters import Reporter, ReportSettings
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, RunFinished, RunStarted, WarningEvent)
 from tstconfig_core.render import cut, printable
 from tstconfig_core.signals import PASS_THROUGH
+
+if TYPE_CHECKING:
+    from tstconfig_core.loading.registry import PluginRegistry
+    from tstconfig_core.targets import ReportTarget
 
 #: Most characters of what a reporter raised that its message quotes.
 _MAX_FAILURE = 400
@@ -120,3 +125,32 @@ class GuardedReporter:
         if self.debug:
             message += "\n" + "".join(traceback.format_exception(exc)).rstrip()
         self._tell(message)
+
+
+def made_reporters(registry: PluginRegistry, specs: Sequence[str], classes: list[type],
+               targets: list[ReportTarget], color: str, verbosity: int,
+               progress: object | None, debug: bool) -> list[GuardedReporter]:
+    """One reporter per target, configured: colour only on a terminal that wants it. One
+    that fails to be made or configured is broken from the start (see reporting.py)."""
+    from tstconfig_core.loading.groups import REPORTERS
+    made = []
+    for spec, cls, target in zip(specs or ("text",), classes, targets):
+        stream = target.open()
+        if progress is not None and stream.isatty():  # (-r text:/dev/stderr too)
+            from tstconfig_core.terminal import ClearingStream
+            stream = ClearingStream(stream, progress)  # type: ignore[arg-type]
+        # A stream (standard output, /dev/stdout, a pipe) may have colour; a file never.
+        settings = ReportSettings(color=not target.replaced and wants_color(color, stream),
+                                  verbosity=verbosity)
+        name = spec.partition(":")[0]
+        made.append(GuardedReporter.made(name, registry.describe(REPORTERS, name), cls, stream,
+                                         settings, where=target.label, debug=debug))
+    return made
+
+
+def wants_color(choice: str, stream: object) -> bool:
+    if choice == "never" or (choice == "auto" and not os.environ.get("FORCE_COLOR")
+                             and not getattr(stream, "isatty", lambda: False)()):
+        return False  # (the usual case, decided without importing the terminal module)
+    from tstconfig_core.terminal import wants_color
+    return wants_color(choice, stream)  # type: ignore[arg-type]
