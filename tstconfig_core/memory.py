@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate, chain
 
@@ -217,18 +218,25 @@ def _row_sizes(make: Callable[[int], list[str]]) -> tuple[int, ...]:
 GROWN_ROWS = _row_sizes(lambda k: ["" for _ in range(k)])
 SPLIT_ROWS = _row_sizes(lambda k: ("a," * k)[:-1].split(",") if k else [])
 EXACT_ROWS = _row_sizes(lambda k: [""] * k)
+#: A row copied to its size takes this and 8 bytes a token, at most.
+EXACT_ROW = max(size - 8 * k for k, size in enumerate(EXACT_ROWS))
 SECTION = 2 * GROWN_ROWS[0] + STR_WIDE
 
 
 def rows_bytes(lengths: list[int], sizes: tuple[int, ...]) -> int:
     """What rows of ``lengths`` tokens take, made as ``sizes`` says (their tokens aside),
-    with a pointer to each in a list."""
+    with a pointer to each in a list. (Rows of one length, the usual case, in C.)"""
     if not lengths:
         return 0
-    if max(lengths) < len(sizes):
-        return sum(map(sizes.__getitem__, lengths)) + POINTER * len(lengths)
-    return sum(sizes[k] if k < len(sizes) else 9 * k + 160 for k in lengths) \
+    low = min(lengths)
+    if low == max(lengths):
+        return len(lengths) * (_row_size(sizes, low) + POINTER)
+    return sum(_row_size(sizes, k) * n for k, n in Counter(lengths).items()) \
         + POINTER * len(lengths)
+
+
+def _row_size(sizes: tuple[int, ...], tokens: int) -> int:
+    return sizes[tokens] if tokens < len(sizes) else 9 * tokens + 160  # (grown by appends)
 
 
 class Chunks:
@@ -242,6 +250,7 @@ class Chunks:
     def __init__(self, lines: Sequence[str], start: int = 0) -> None:
         self.lines, self.start = lines, start
         self.budget: MemoryBudget | None = current_budget()
+        self.text = ""  # the chunk's lines, joined by newlines
 
     def __iter__(self) -> Iterator[list[str]]:
         lines, budget, pos = self.lines, self.budget, self.start
@@ -253,38 +262,38 @@ class Chunks:
             chunk = lines[pos:pos + step]
             if type(chunk) is not list:
                 chunk = list(chunk)
-            lengths = list(map(len, chunk))
-            chars = sum(lengths)
+            self.text = "\n".join(chunk)
+            chars = len(self.text) + 1 - len(chunk)
             if chars > 2 * CHUNK_CHARS and len(chunk) > 1:  # up to its first long line
-                cut = next(i for i, total in enumerate(accumulate(lengths)) if total > CHUNK_CHARS)
-                chunk, lengths = chunk[:cut or 1], lengths[:cut or 1]
-                chars = sum(lengths)
+                lengths = accumulate(map(len, chunk))
+                cut = next(i for i, total in enumerate(lengths) if total > CHUNK_CHARS)
+                chunk = chunk[:cut or 1]
+                self.text = "\n".join(chunk)
+                chars = len(self.text) + 1 - len(chunk)
             yield chunk
             if consume:  # (a line a token holds is still charged, as that token)
                 lines[pos:pos + len(chunk)] = [None] * len(chunk)  # type: ignore[index]
-                ones = lengths.count(1)  # (a string of one character may be shared)
+                ones = list(map(len, chunk)).count(1)  # (one character: may be shared)
                 budget.credit(chars - ones + (len(chunk) - ones) * STR_MIN)
             pos += len(chunk)
             step = max(1, min(CHUNK_LINES, CHUNK_CHARS * len(chunk) // (chars + 1)))
 
-    def charge(self, chunk: list[str], lengths: list[int], sizes: tuple[int, ...],
-               extra: int = 0, chars: Callable[[str], int] | None = None,
-               rows: list[Row] | None = None) -> None:
-        """Charge the rows made of ``chunk``, of ``lengths`` tokens, made as ``sizes``
-        says; their tokens, each a piece of its line (so their text is at most the
-        lines', or what ``chars`` counts); and ``extra`` bytes. Given the ``rows``,
-        tokens Python shares are found when they are tiny (where it matters)."""
+    def charge(self, chunk: list[str], rows: int, tokens: int, lists: int,
+               made: list[Row] | None = None) -> None:
+        """Charge ``rows`` made of ``chunk``, whose lists (and anything else) take
+        ``lists`` bytes; their ``tokens``, each a piece of its line (so their text is at
+        most the lines'). Given the rows ``made``, tokens Python shares are found when
+        they are tiny (where it matters)."""
         if self.budget is None:
             return
-        text, tokens = "\n".join(chunk), sum(lengths)
-        count = len(text) + 1 - len(chunk) if chars is None else chars(text)
-        shared = 0
-        if rows is not None and count < 3 * tokens:
-            sized = list(map(len, chain.from_iterable(rows)))
+        text = self.text
+        count, shared = len(text) + 1 - len(chunk), 0
+        if made is not None and count < 3 * tokens:
+            sized = list(map(len, chain.from_iterable(made)))
             count, shared = sum(sized), shared_strings(sized, text)
         header = STR_ASCII if text.isascii() else STR_WIDE
-        self.budget.charge(rows_bytes(lengths, sizes) + (tokens - shared) * header + extra
-                           + count * char_width(text), rows=len(lengths), tokens=tokens)
+        self.budget.charge(lists + (tokens - shared) * header + count * char_width(text),
+                           rows=rows, tokens=tokens)
 
     def check_long(self, chunk: list[str], most: Callable[[str], int]) -> None:
         """Before a line longer than CHUNK_CHARS is made into a row: OverBudget if, with

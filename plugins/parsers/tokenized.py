@@ -34,14 +34,7 @@ class TokenizedParser(LineParser):
                     tokenize(line, separator, quote, keep_empty) for line in chunk]
 
         sizes = SPLIT_ROWS if keep_empty and len(separator) == 1 else GROWN_ROWS  # (str.split)
-        dropped = set(separator) | {"\n"}
-
-        def chars(text: str) -> int:  # a token's characters are its line's, less separators
-            if quote and quote in text:
-                return len(text)  # (quotes keep separators)
-            return len(text) - sum(map(text.count, dropped))
-
-        return Parsed(rows_in_chunks(lines, make, sizes=sizes, chars=chars,
+        return Parsed(rows_in_chunks(lines, make, sizes=sizes,
                                      most=lambda line: self._most_tokens(line, options)),
                       options=options)
 

@@ -7,7 +7,8 @@ from typing import ClassVar, NamedTuple
 
 from tstconfig_core.contract.base import EMPTY as _EMPTY
 from tstconfig_core.contract.base import OptionConverter, Row
-from tstconfig_core.memory import EXACT_ROWS, GROWN_ROWS, SECTION, Chunks
+from tstconfig_core.memory import (EXACT_ROW, GROWN_ROWS, POINTER, SECTION, Chunks,
+                                   rows_bytes)
 from tstconfig_core.options import ParseOptions
 
 
@@ -151,13 +152,13 @@ def in_sections(lines: Sequence[str], options: ParseOptions, row_of: Callable[[s
     header, footer = options.section_header_pattern, options.section_footer_pattern
     run = Chunks(lines, start)
     for chunk in run:
-        lengths: list[int] = []
-        named = 0
+        skipped = tokens = named = 0
         if most is not None:
             run.check_long(chunk, most)
         for line in chunk:
             if footer is not None and footer.fullmatch(line):
                 current = top
+                skipped += 1
                 continue
             if header is not None:
                 match = header.fullmatch(line)
@@ -167,26 +168,29 @@ def in_sections(lines: Sequence[str], options: ParseOptions, row_of: Callable[[s
                     if current is None:
                         current = sections[name] = []
                         named += SECTION + 4 * len(name)  # (at its widest)
+                    skipped += 1
                     continue
             row = row_of(line)
-            if row is not None:
-                if type(row) is list:
-                    row = row[:]  # its exact size: a list that grew holds up to 6 slots more
-                current.append(row)
-                lengths.append(len(row))
-        run.charge(chunk, lengths, EXACT_ROWS, extra=named)
+            if row is None:
+                skipped += 1
+                continue
+            if type(row) is list:
+                row = row[:]  # its exact size: a list that grew holds up to 6 slots more
+            current.append(row)
+            tokens += len(row)
+        rows = len(chunk) - skipped
+        run.charge(chunk, rows, tokens, rows * (EXACT_ROW + POINTER) + 8 * tokens + named)
     return top, sections
 
 
 def rows_in_chunks(lines: Sequence[str], make: Callable[[list[str]], list[Row]], *,
-                   sizes: tuple[int, ...] = GROWN_ROWS, most: Callable[[str], int] | None = None,
-                   chars: Callable[[str], int] | None = None) -> list[Row]:
+                   sizes: tuple[int, ...] = GROWN_ROWS, most: Callable[[str], int] | None = None
+                   ) -> list[Row]:
     """The rows of ``lines``, one per line, made a chunk of lines at a time by ``make``
     (for a parser that makes many rows at once, with a split chosen once), each chunk
     charged to the memory budget as :func:`in_sections` does: a row takes what ``sizes``
     says (GROWN_ROWS, or SPLIT_ROWS for ``str.split``'s lists); ``most`` bounds the
-    tokens of a very long line; ``chars`` counts the characters of a chunk's tokens at
-    most, from its lines joined by newlines (else: all of theirs)."""
+    tokens of a very long line."""
     rows: list[Row] = []
     run = Chunks(lines)
     for chunk in run:
@@ -195,7 +199,8 @@ def rows_in_chunks(lines: Sequence[str], make: Callable[[list[str]], list[Row]],
         made = make(chunk)
         if run.budget is None:
             return made
-        run.charge(chunk, list(map(len, made)), sizes, chars=chars, rows=made)
+        lengths = list(map(len, made))
+        run.charge(chunk, len(made), sum(lengths), rows_bytes(lengths, sizes), made)
         rows += made
     return rows
 

@@ -130,9 +130,17 @@ def run_program(argv: Sequence[str], timeout: float, max_size: int) -> ProgramRe
     reaper = _become_subreaper()
     _start_watchdog()
     ours = tree.children(os.getpid(), leader_only=True) if reaper else None  # (the watchdog)
-    proc = _start(list(argv))
+    # A signal that stops the run while the program starts waits until it has a
+    # handle here, so the clean-up below always reaches it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        proc = _start(list(argv))
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
     pidfd = None
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         pidfd = _exit_watch(proc.pid)
         if pidfd is not None:
             _tell_watchdog(pidfd)
