@@ -35,8 +35,7 @@ from tstconfig_core.contract.sources import Source, SourceData, SourceRequest
 from tstconfig_core.definition import decode, split_lines
 from tstconfig_core.hosts.local import LocalHost
 from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded, shown_size
-from tstconfig_core.memory import (GROWN_ROWS, MEMORY_FACTOR, SPLIT_ROWS, OverBudget,
-                                   charge_memory, lines_within)
+from tstconfig_core.memory import MEMORY_FACTOR, OverBudget, charge_memory, lines_within
 from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
                                   ErrorEvent, Event, FileFinished, FileStarted, RunFinished,
                                   RunStarted, SourceRef, Summary, WarningEvent)
@@ -44,6 +43,7 @@ from tstconfig_core.options import (OptionError, ParseOptions, bool_option, comp
                                     to_int)
 from tstconfig_core.render import (failure_block, iso_utc, joined, labelled, located,
                                    printable, shown_value)
+from tstconfig_core.sizes import GROWN_ROWS, SPLIT_ROWS
 from tstconfig_core.tokens import splitter, tokenize, unescape_java
 
 __all__ = [

@@ -7,8 +7,8 @@ from typing import ClassVar, NamedTuple
 
 from tstconfig_core.contract.base import EMPTY as _EMPTY
 from tstconfig_core.contract.base import OptionConverter, Row
-from tstconfig_core.memory import (EXACT_ROW, GROWN_ROWS, POINTER, SECTION, Chunks,
-                                   rows_bytes)
+from tstconfig_core.memory import Chunks
+from tstconfig_core.sizes import EXACT_ROW, GROWN_ROWS, POINTER, SECTION, rows_bytes
 from tstconfig_core.options import ParseOptions
 
 

@@ -8,8 +8,8 @@ from tstconfig_core.api import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser, P
                                 PluginError, SourceData, Wanted)
 from tstconfig_core.engine.boundary import MASK, DirectiveError, TimedOut, calling, plugin
 from tstconfig_core.limits import collector_paused
-from tstconfig_core.memory import (GROWN_ROWS, POINTER, STR_WIDE, Lines, MemoryBudget, OverBudget,
-                                   budgeted, lines_cost)
+from tstconfig_core.memory import Lines, MemoryBudget, OverBudget, budgeted, lines_cost
+from tstconfig_core.sizes import GROWN_ROWS, POINTER, STR_WIDE
 from tstconfig_core.loading.groups import PARSERS
 from tstconfig_core.model import WarningEvent
 from tstconfig_core.options import DUPLICATES_POLICIES
