@@ -16,6 +16,13 @@ class Directive(NamedTuple):
     line: int
     keyword: str
     args: tuple[str, ...]
+    #: The arguments as written, when ``${NAME}`` variables were replaced in ``args``:
+    #: reports and ids show these, so they do not change with the variables' values.
+    written: tuple[str, ...] | None = None
+
+    @property
+    def shown_args(self) -> tuple[str, ...]:
+        return self.args if self.written is None else self.written
 
     @property
     def text(self) -> str:
@@ -24,11 +31,13 @@ class Directive(NamedTuple):
 
 
 class SyntaxProblem(NamedTuple):
-    """A line that is not a directive; reported as an error at that line."""
+    """A line that is not a directive; reported as an error at that line. With
+    ``warning``, a line that is one but may not mean what it says (a warning)."""
 
     file: str
     line: int
     message: str
+    warning: bool = False
 
 
 def decode(data: bytes) -> str:
@@ -75,6 +84,27 @@ def parse_line(line: str, number: int, name: str) -> Directive | SyntaxProblem |
     if not tokens or not tokens[0]:
         return SyntaxProblem(name, number, "a directive must start with a keyword")
     return Directive(name, number, tokens[0], tuple(tokens[1:]))
+
+
+def trailing_comment(line: str, number: int, name: str) -> SyntaxProblem | None:
+    """A warning for a line whose arguments end in what looks like a comment
+    (``duplicates_policy ignore # first wins``): a ``#`` after the first argument,
+    outside quotes, starts more arguments, not a comment (as in 0.3)."""
+    quoted, words, previous = False, 0, " "
+    for at, char in enumerate(line):
+        starts = not quoted and previous in " \t\f" and char not in " \t\f"
+        words += starts
+        if char == '"':
+            quoted = not quoted
+        elif starts and char == "#" and words >= 3:
+            text = line[at:].strip()
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            return SyntaxProblem(name, number, (
+                f"{shown!r} is read as arguments, not as a comment: a comment takes a "
+                "line of its own, starting with #; quote the text if it is meant as "
+                "an argument"), warning=True)
+        previous = char
+    return None
 
 
 def keyword_of(line: str) -> str | None:
@@ -125,6 +155,10 @@ def blocks(text: str, name: str, is_source: Callable[[str], bool],
         item = parse_line(line, number, name)
         if item is None:
             continue
+        if "#" in line and isinstance(item, Directive):
+            note = trailing_comment(line, number, name)
+            if note is not None:
+                current.items.append(note)  # (before the block it may start: harmless)
         if is_source(keyword):
             yield current
             if isinstance(item, SyntaxProblem):

@@ -47,25 +47,31 @@ class AssertUndefined(Assertion):
         return f"the property is defined: {shown(value)}"
 
 
-class AssertEmpty(Assertion):
-    """The joined value is empty; an undefined value counts as empty."""
+def is_empty(value: Value) -> bool:
+    """No tokens, or only empty ones (``["", ""]``: an ``etc_group`` line without members,
+    or ``columns`` past a short row); an undefined value counts as empty."""
+    return value is None or not any(value)
 
-    summary = "the value is empty or undefined"
+
+class AssertEmpty(Assertion):
+    """The value is empty: no tokens or only empty ones; undefined counts as empty."""
+
+    summary = "the value is empty (no tokens, or only empty ones) or undefined"
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
-        return joined(value) == ""
+        return is_empty(value)
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
         return f"the value is not empty: {shown(value)}"
 
 
 class AssertNotEmpty(Assertion):
-    """The joined value is not empty (undefined fails)."""
+    """The value has a token that is not empty (undefined fails)."""
 
-    summary = "the value is defined and not empty"
+    summary = "the value is defined and has a token that is not empty"
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
-        return joined(value) != ""
+        return not is_empty(value)
 
     def explain(self, value: Value, args: Sequence[str]) -> str:
         return f"the value is {'undefined' if value is None else 'empty'}"

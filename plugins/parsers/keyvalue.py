@@ -15,6 +15,7 @@ class KeyValueParser(LineParser):
     summary = "KEY<key_separator>VALUES; the values split as in tokenized mode"
     takes = frozenset({"key_separator", "key_separator_optional", "separator", "quote_char",
                        "ignore_empty_tokens"})
+    requires = frozenset({"key_separator"})  # without it, no line would be a row
 
     def parse_line(self, line: str, options: ParseOptions) -> Row | None:
         sep = options.key_separator

@@ -50,3 +50,13 @@ INI = Preset(
     hash_comment_allowed=True,
     semicolon_comment_allowed=True,
 )
+
+SSHD = Preset(
+    "OpenSSH sshd_config: 'Keyword value...', keywords without case, the first value "
+    "wins, '# comments', a section per 'Match' block",
+    parse_mode="tokenized",
+    hash_comment_allowed=True,
+    section_header_pattern=re.compile(r"^\s*(?i:match)\s+(.*?)\s*$"),
+    duplicates_policy="ignore",
+    ignore_case=True,
+)

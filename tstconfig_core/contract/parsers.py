@@ -69,6 +69,10 @@ class Parser(ABC):
     #: LineParser). A definition that sets another gets a warning that it has no
     #: effect. None (the default) declares nothing, and nothing is checked.
     takes: ClassVar[frozenset[str] | None] = None
+    #: Optional (API 1.5): options this parser cannot do without (ParseOptions field
+    #: names, or its own ``options``). A block that chooses this parse mode and sets
+    #: none of them gets an error at its ``parse_mode`` line, before its source is read.
+    requires: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
@@ -212,4 +216,5 @@ class Syntax(ABC):
 
     @abstractmethod
     def settings(self) -> Mapping[str, object]:
-        """Option name -> value, as :class:`ParseOptions` field names."""
+        """Option name -> value, as :class:`ParseOptions` field names; also (API 1.5)
+        ``duplicates_policy`` (a policy's name) and ``ignore_case`` (True)."""

@@ -17,11 +17,14 @@ class SourceRequest(NamedTuple):
     timeout: float
     """Seconds the source may take (commands are killed past it)."""
     settings: Mapping[str, object] = _EMPTY
+    """Run-wide settings from the command line that sources may use
+    (``proc_root``: the directory the ``proc`` source reads, from ``--proc-root``)."""
     max_size: int = DEFAULT_MAX_SIZE
     """Bytes the source may return at most; past it, raise PluginError
     (:func:`read_bounded` does this for files)."""
-    """Run-wide settings from the command line that sources may use
-    (``proc_root``: the directory the ``proc`` source reads, from ``--proc-root``)."""
+    allow_missing: bool = False
+    """(API 1.5) The block says ``allow_missing``: a path that does not exist, or a
+    pattern that matches nothing, is no error; the source gives no lines for it."""
 
 
 class SourceData(NamedTuple):
@@ -37,6 +40,12 @@ class SourceData(NamedTuple):
     """A parse that suits this text: ParseOptions field names (and
     ``duplicates_policy``) to values. Each applies only when the block does
     not set that option itself."""
+    parts: tuple[tuple[str, int], ...] = ()
+    """(API 1.5) Where the lines came from, when from more than one place (a glob
+    of files): (name, number of lines) for each run of ``lines``, in order, adding
+    up to all of them. Each part is parsed on its own (a header, a section never
+    runs on into the next file), and each row remembers its part's name, which
+    failures show. Empty: the lines are one text."""
 
 
 class Source(ABC):

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from tstconfig_core.api import Parsed, Row, Source, SourceData, Wanted
 from tstconfig_core.definition import Directive
-from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, plugin
+from tstconfig_core.engine.boundary import BlockBroken, DirectiveError, plugin
+from tstconfig_core.engine.columns import resolve_columns
 from tstconfig_core.engine.context import Context
 from tstconfig_core.engine.index import PropertyIndex
 from tstconfig_core.engine.parsing import parse_block
@@ -50,6 +51,10 @@ class Block:
     origins: dict[str, str] = field(default_factory=dict)  # option -> "syntax ini", ...
     option_lines: dict[str, Directive] = field(default_factory=dict)  # option directives
     duplicates_policy: str = "append"
+    ignore_case: bool = False          # keys compared without case (`ignore_case`)
+    allow_missing: bool = False        # no file is no error (`allow_missing`)
+    skipped: str | None = None         # why `only_if_exists` skips the block
+    parse_mode_line: Directive | None = None  # the `parse_mode` line (required options)
     sensitive_directive: bool = False  # `sensitive` was run (the plan knew it already)
     # -- naming: the BLOCK part of its checks' ids, and a name for the next assertion
     name: str | None = None
@@ -64,6 +69,14 @@ class Block:
     selector: str = "none"                    # what set the value
     value: tuple[str, ...] | None = None
     no_value: Directive | None = None         # the selector that failed, leaving no value
+    defaulted: bool = False                   # the value is a `default`'s
+    #: Before the first `where` since the last `section`: what `where_clear` goes back to.
+    filtering: bool = False
+    unfiltered: Sequence[Row] | None = None
+    filter_failed: Directive | None = None    # a `where` that failed: nothing to select
+    filtered: list[Sequence[Row]] = field(default_factory=list)  # kept: ids index them
+    #: Row (by id) -> the file it came from, when the source read several (parts).
+    row_files: dict[int, str] = field(default_factory=dict)
     #: A selector or an assertion has needed the data (read_due) or the rows (parse_due):
     #: options that act on them come too late from then on, and a `name` names the next
     #: assertion, not the block. (Known in --check too, which reads nothing.)
@@ -139,9 +152,11 @@ class Block:
 
     def need_data(self) -> SourceData:
         """The source's data, read on first need; a broken block has none (reported)."""
-        if self.broken or not self.reading:
+        if self.broken or not self.reading or self.skipped:
             raise BlockBroken()
         if self.data is None:
+            from tstconfig_core.engine.guards import check_required
+            check_required(self)
             read_source(self)
         assert self.data is not None
         return self.data
@@ -194,7 +209,8 @@ class Block:
         if found is None:
             with collector_paused():
                 found = self._indexes[key] = PropertyIndex(rows, self.columns, nkeys,
-                                                           self.lookups(nkeys))
+                                                           self.lookups(nkeys),
+                                                           self.ignore_case)
         return found
 
     def lookups(self, nkeys: int) -> frozenset[object]:
@@ -211,7 +227,8 @@ class Block:
         every key the block's plan names (None: parse every row)."""
         columns = self.key_columns(len(lookup))
         if (not columns or self.widened or self.selected is not None
-                or self.pending_columns is not None):
+                or self.pending_columns is not None or self.ignore_case
+                or self.data is None or self.data.parts):
             return None
         wanted = Wanted(columns, self.lookups(len(lookup)))
         return wanted if _covered(wanted, lookup) else None
@@ -223,37 +240,5 @@ class Block:
             and _covered(self.narrowed, lookup))
 
 
-def resolve_columns(block: Block, current: Directive | None) -> None:
-    """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
-    d, block.pending_columns = block.pending_columns, None
-    assert d is not None and block.parsed is not None
-    names = block.parsed.column_names
-    columns = []
-    for arg in d.args:
-        if arg.isdigit():
-            columns.append(int(arg))
-        elif arg in names:
-            columns.append(names.index(arg))
-        else:
-            error = block.fail(_unknown_column(arg, names, block.sensitive))
-            if d is current:
-                raise error
-            block.report(d, str(error))  # found while running a later directive
-            raise BlockBroken()
-    block.columns = tuple(columns)
-
-
 def _covered(wanted: Wanted, lookup: Sequence[str]) -> bool:
     return (lookup[0] if len(lookup) == 1 else tuple(lookup)) in wanted.keys
-
-
-def _unknown_column(name: str, names: tuple[str, ...], sensitive: bool) -> str:
-    if sensitive and names:  # the names are the data's (a header line)
-        return (f"columns: no column is named {name!r} (the names are {MASK}: the block "
-                "is sensitive)")
-    if not names:
-        return (f"columns: {name!r} is not a column number, and this block's columns "
-                "have no names (parse_mode table, csv with csv_header, or regex "
-                "with named groups give them names)")
-    known = ", ".join(repr(n) for n in names)
-    return f"columns: no column is named {name!r}; the columns are {known}"

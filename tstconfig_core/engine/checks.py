@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from tstconfig_core.api import Assertion
 from tstconfig_core.definition import Directive
+from tstconfig_core.engine import rowsets, values
 from tstconfig_core.engine.block import Block
 from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, calling, plugin
 from tstconfig_core.ids import block_part, check_part
@@ -28,16 +29,28 @@ def assertion(it: Interpreter, d: Directive) -> None:
     block.read_due = True
     named, block.pending_name = block.pending_name, None
     check = (" ".join(named.args) if named is not None else
-             check_part(block.section_name, block.selector, block.keys, d.keyword, d.args))
+             check_part(block.section_name, block.selector, block.keys, d.keyword,
+                        d.shown_args))
     if block.id_part is None:  # (a name is given before the block's first assertion)
-        block.id_part = block_part(block.directive.keyword, block.directive.args, block.name)
+        block.id_part = block_part(block.directive.keyword, block.directive.shown_args,
+                                  block.name)
     ids = (*it.ids.make(block.id_part, check), block.id_part)
     reason = _why_not_run(it, block, d)
     if reason is not None:
         _result(it, d, block, ids, NOT_RUN, reason)
         return
     try:
-        passed, message = _check(it, block, d)
+        d = values.expanded(it, d)
+    except DirectiveError as exc:
+        _result(it, d, block, ids, NOT_RUN, f"the check could not be made: {exc}")
+        raise
+    try:
+        if d.keyword in rowsets.QUANTIFIERS:
+            passed, message = rowsets.judge(it, block, d)
+        else:
+            passed, message = _check(it, block, d)
+        if not passed and block.row_files and not block.sensitive:
+            message += rowsets.origin(block, block.keys)
     except _Unexplained as exc:  # it failed; its reason is the default one, and an error
         _result(it, d, block, ids, FAILED, exc.fallback)
         raise
@@ -52,6 +65,8 @@ def _why_not_run(it: Interpreter, block: Block, d: Directive) -> str | None:
     if block.reading and block.data is not None and not block.broken \
             and block.no_value is None and it.ctx.run_assertions:
         return None  # (the usual case, first)
+    if block.skipped:
+        return block.skipped
     if not it.ctx.run_assertions:
         return "--inspect: no assertion is checked"
     if it.capped:
@@ -73,6 +88,9 @@ def _why_not_run(it: Interpreter, block: Block, d: Directive) -> str | None:
 
 
 def _validate(it: Interpreter, d: Directive) -> None:
+    if d.keyword in rowsets.QUANTIFIERS:
+        rowsets.validate(it, d)
+        return
     check: Assertion = plugin(it.ctx, ASSERTIONS, d.keyword)
     with calling(it.ctx, ASSERTIONS, d.keyword):
         check.validate(d.args)
@@ -124,5 +142,5 @@ def _result(it: Interpreter, d: Directive, block: Block, ids: tuple[str, str, st
         value = (MASK,)
     it.ctx.emit(AssertionResult(  # (by position: one is made per assertion)
         d.file, d.line, block.source_ref, block.section_name, block.keys, value,
-        d.keyword, d.args, outcome, message, duration, block.selector, block.sensitive,
+        d.keyword, d.shown_args, outcome, message, duration, block.selector, block.sensitive,
         *ids))

@@ -29,6 +29,8 @@ class RunSettings(NamedTuple):
     no_commands: bool = False    # refuse every source that runs a program
     proc_root: str | None = None  # where /proc is read from (--proc-root)
     root: str | None = None      # a folder tree checked as if it were the host (--root)
+    #: ``--var NAME=VALUE``: variables every file starts with (``${NAME}``).
+    variables: tuple[tuple[str, str], ...] = ()
 
     def for_sources(self) -> Mapping[str, object]:
         """What ``SourceRequest.settings`` tells sources that read by themselves (API 1.0):

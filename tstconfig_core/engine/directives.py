@@ -68,7 +68,9 @@ def parser_option(it: Interpreter, d: Directive) -> None:
 
 
 def parse_mode(it: Interpreter, d: Directive) -> None:
-    it.settable(d).set_parse_mode(" ".join(d.args))
+    block = it.settable(d)
+    block.set_parse_mode(" ".join(d.args))
+    block.parse_mode_line = d
 
 
 def syntax(it: Interpreter, d: Directive) -> None:
@@ -80,6 +82,10 @@ def syntax(it: Interpreter, d: Directive) -> None:
             settings = dict(chosen.settings())
     except DirectiveError as exc:
         raise block.fail(str(exc)) from None
+    policy = settings.pop("duplicates_policy", None)
+    if policy is not None:
+        _set_policy(block, str(policy))
+    block.ignore_case = bool(settings.pop("ignore_case", block.ignore_case))
     block.apply(settings, f"syntax {name}", f"syntax {name!r} sets")
     block.explicit.update(settings)  # a syntax is the definition's own choice
 
@@ -118,8 +124,10 @@ def sensitive(it: Interpreter, d: Directive) -> None:
 
 @_breaks_the_block_if_it_fails
 def duplicates_policy(it: Interpreter, d: Directive) -> None:
-    block = it.need_block(d)
-    policy = " ".join(d.args)
+    _set_policy(it.need_block(d), " ".join(d.args))
+
+
+def _set_policy(block: Block, policy: str) -> None:
     if policy not in DUPLICATES_POLICIES:
         raise DirectiveError(f"unknown duplicates policy {policy!r}; "
                              f"known: {', '.join(DUPLICATES_POLICIES)}")
@@ -149,6 +157,8 @@ def section(it: Interpreter, d: Directive) -> None:
     block = it.need_block(d)
     name = " ".join(d.args)
     block.section_name = name  # (known even when parsing fails: ids are made of it)
+    block.unfiltered = block.filter_failed = None  # a section ends the filters
+    block.filtering = False
     block.read_due = block.parse_due = True
     parsed = block.need_rows(d)
     if not d.args:
@@ -228,13 +238,17 @@ def _selecting(it: Interpreter, d: Directive, selector: str,
     block = it.need_block(d)
     block.keys, block.selector, block.read_due = keys, selector, True
     block.parse_due = block.parse_due or selector != "exit_status"
-    block.value = None
+    block.value, block.defaulted = None, False
     block.no_value = d  # until the value is had
+    failed = block.filter_failed
+    if failed is not None and selector != "exit_status":
+        raise DirectiveError(f"{selector} has no rows to select from: the where at line "
+                             f"{failed.line} failed (where_clear or section starts over)")
     return block
 
 
 def property_(it: Interpreter, d: Directive) -> None:
-    block = _selecting(it, d, "property", d.args)
+    block = _selecting(it, d, "property", d.shown_args)
     block.need_rows(d, lookup=d.args)
     block.value = block.index(len(d.args)).lookup(d.args, block.duplicates_policy)
     block.no_value = None
@@ -278,13 +292,22 @@ def name(it: Interpreter, d: Directive) -> None:
         block.pending_name = d
 
 
+from tstconfig_core.engine import checks, guards, rowsets, values  # noqa: E402 (they use Block)
+
 #: The core directives, by keyword (a source directive or an assertion is a plugin's).
 CORE: dict[str, Handler] = {
     "section": section, "columns": columns, "property": property_,
     "section_size": section_size, "exit_status": exit_status,
     "duplicates_policy": duplicates_policy, "timeout": timeout, "max_size": max_size,
     "sensitive": sensitive, "syntax": syntax, "parse_mode": parse_mode, "name": name,
+    "where": _leaves_no_value_if_it_fails(rowsets.where), "where_clear": rowsets.where_clear,
+    "default": values.default, "let": values.let,
+    "ignore_case": _breaks_the_block_if_it_fails(guards.ignore_case),
+    "allow_missing": _breaks_the_block_if_it_fails(guards.allow_missing),
+    "only_if_exists": _breaks_the_block_if_it_fails(guards.only_if_exists),
+    **dict.fromkeys(rowsets.QUANTIFIERS, checks.assertion),
 }
 #: What an assertion's id is made of, besides sources and assertions: past a file's
 #: error cap only these are read.
-ID_DIRECTIVES = frozenset({"section", "property", "section_size", "exit_status", "name"})
+ID_DIRECTIVES = frozenset({"section", "property", "section_size", "exit_status", "name",
+                           *rowsets.QUANTIFIERS})

@@ -21,18 +21,20 @@ class PropertyIndex:
     """
 
     def __init__(self, rows: Sequence[Row], columns: tuple[int, ...] | None, nkeys: int,
-                 keys: frozenset[object] | None = None) -> None:
+                 keys: frozenset[object] | None = None, fold: bool = False) -> None:
         self.columns = columns
         self.nkeys = nkeys
         self._rows = rows
-        self._keys = keys
+        self.fold = fold  # ``ignore_case``: keys compared case-folded
+        self._keys = keys if not fold or keys is None else frozenset(map(_folded, keys))
         self._first: dict[object, Row] = {}
         self._more: dict[object, list[Row]] = {}  # every row of a key that several rows have
         key_columns = tuple(range(nkeys)) if columns is None else columns[:nkeys]
         if len(key_columns) < nkeys:
             self._key_of = None  # more keys than mapped columns: nothing can match
             return
-        self._key_of = itemgetter(*key_columns) if nkeys else (lambda row: ())
+        key_of = itemgetter(*key_columns) if nkeys else (lambda row: ())
+        self._key_of = (lambda row: _folded(key_of(row))) if fold and nkeys else key_of
         self._build()
 
     def _build(self) -> None:
@@ -77,9 +79,12 @@ class PropertyIndex:
         size = len(row)
         return [row[c] if c < size else "" for c in self.columns[self.nkeys:]]
 
-    def lookup(self, keys: tuple[str, ...], policy: str) -> tuple[str, ...] | None:
-        """The value of ``keys``: None when no row has them; else per the duplicates policy."""
+    def rows_of(self, keys: Sequence[str], policy: str) -> list[Row]:
+        """The rows whose keys are ``keys`` that the duplicates policy keeps (the last
+        for replace, the first for ignore, else every one), in order."""
         key: object = keys[0] if self.nkeys == 1 else tuple(keys)
+        if self.fold:
+            key = _folded(key)
         if self._keys is not None and key not in self._keys:
             self._keys = None  # a key nobody announced: index every row after all
             self._first, self._more = {}, {}
@@ -88,12 +93,32 @@ class PropertyIndex:
         rows = self._more.get(key)
         if rows is None:
             row = self._first.get(key)
-            return None if row is None else tuple(self._value(row))
+            return [] if row is None else [row]
         if policy == "replace":
-            return tuple(self._value(rows[-1]))
+            return [rows[-1]]
         if policy == "ignore":
+            return [rows[0]]
+        return rows
+
+    def value_of(self, row: Row) -> tuple[str, ...]:
+        """A row's value: its columns after the key ones (as ``columns`` maps them)."""
+        return tuple(self._value(row))
+
+    def lookup(self, keys: tuple[str, ...], policy: str) -> tuple[str, ...] | None:
+        """The value of ``keys``: None when no row has them; else per the duplicates policy."""
+        rows = self.rows_of(keys, policy)
+        if not rows:
+            return None
+        if len(rows) == 1:
             return tuple(self._value(rows[0]))
         values: Iterable[Sequence[str]] = map(self._value, rows)
         if policy == "unique":  # leave out a row whose value an earlier row had
             values = dict.fromkeys(map(tuple, values))
         return tuple(chain.from_iterable(values))
+
+
+def _folded(key: object) -> object:
+    """A key compared without case: a string, or a tuple of them."""
+    if isinstance(key, str):
+        return key.casefold()
+    return tuple(part.casefold() for part in key)  # type: ignore[attr-defined]

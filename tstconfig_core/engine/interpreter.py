@@ -14,11 +14,12 @@ from functools import cached_property
 
 from tstconfig_core.api import OptionConverter, PluginError, Source
 from tstconfig_core.definition import BlockText, Directive, SyntaxProblem, blocks
-from tstconfig_core.engine import checks, directives
+from tstconfig_core.engine import checks, directives, rowsets, values
 from tstconfig_core.engine.block import Block
 from tstconfig_core.engine.boundary import (BlockBroken, DirectiveError, bounded, calling,
                                             plugin)
 from tstconfig_core.engine.context import Context
+from tstconfig_core.engine.guards import check_required
 from tstconfig_core.engine.parsing import warn_unused_options
 from tstconfig_core.engine.plan import plan_block
 from tstconfig_core.ids import FileIds
@@ -43,6 +44,8 @@ class Interpreter:
         self.clock = 0.0  # when the file's previous result was made
         self.errors = 0
         self.capped = False  # past the error cap: the rest is read for its ids only
+        self.variables: dict[str, values.Variable] = {}
+        self.substituting = False  # ${NAME} is replaced (the file has `let`, or --var)
 
     # -- the file, block by block ------------------------------------------------
 
@@ -50,6 +53,8 @@ class Interpreter:
         started = time.time()
         self.ctx.emit(FileStarted(name, started))
         self.ids, self.clock = FileIds(name), time.perf_counter()
+        self.variables = values.initial(self.ctx.settings.variables)
+        self.substituting = values.uses_variables(text, self.ctx.settings.variables)
         with prints_to_stderr():  # plugin code must not print into a report
             for block_text in blocks(text, name, self.is_source, self._worth_reading):
                 self._run_block(block_text)
@@ -72,9 +77,17 @@ class Interpreter:
             self.guarded(text.source, lambda: self._start_block(text))
         for item in text.items:
             if isinstance(item, SyntaxProblem):
-                self.report(item.file, item.line, item.message)
+                if item.warning:
+                    self.ctx.emit(WarningEvent(item.file, item.line, item.message))
+                else:
+                    self.report(item.file, item.line, item.message)
             elif not self.capped or item.keyword in self._id_keywords:
-                self.guarded(item, lambda: self.handler(item)(self, item))
+                self.guarded(item, lambda: self._run(item))
+
+    def _run(self, d: Directive) -> None:
+        run = self.handler(d)
+        # (an assertion replaces its variables itself: it gives a result even when that fails)
+        run(self, d if run is checks.assertion else values.expanded(self, d))
 
     def _start_block(self, text: BlockText) -> None:
         """A new block. One whose source cannot be used (a plugin that fails to load, a
@@ -83,6 +96,10 @@ class Interpreter:
         self._finish_block()
         d, ctx, problem = text.source, self.ctx, text.problem
         assert d is not None
+        try:
+            d = values.expanded(self, d)
+        except DirectiveError as exc:
+            problem = problem or str(exc)
         source: Source | None = None
         problem = problem or ctx.namespace.clashes.get(d.keyword)
         try:
@@ -100,7 +117,8 @@ class Interpreter:
                 problem = str(exc)
         self.block = Block(
             ctx=ctx, directive=d, source=source,
-            plan=plan_block(text.items, lambda k: ctx.registry.has(ASSERTIONS, k)),
+            plan=plan_block(text.items, lambda k: k in rowsets.QUANTIFIERS
+                            or ctx.registry.has(ASSERTIONS, k)),
             report=lambda at, message: self.report(at.file, at.line, message),
             source_ref=SourceRef(d.keyword, source.label if source else "Source",
                                  " ".join(d.args)),
@@ -117,6 +135,8 @@ class Interpreter:
             return
         if block.option_lines:  # (a broken block too: --check shows every problem)
             warn_unused_options(block)
+        if self.ctx.check_only and not block.broken:
+            self.guarded(block.directive, lambda: check_required(block))
         if block.pending_name is not None:
             named = block.pending_name
             self.report(named.file, named.line,

@@ -102,7 +102,9 @@ def _parse_within(block: Block, data: SourceData, parser: Parser, wanted: Wanted
     lines go as they are made, when the lines are the core's to let go."""
     lines, options = data.lines, block.options
     budget.charge(lines_cost(lines), lines=len(lines))
-    if wanted is not None:
+    if data.parts:
+        _parse_parts(block, data, parser)
+    elif wanted is not None:
         block.parsed = parse_narrowed(lines, options, parser, wanted)
         block.narrowed = wanted if block.parsed is not None else None
     if block.parsed is None:
@@ -115,6 +117,30 @@ def _parse_within(block: Block, data: SourceData, parser: Parser, wanted: Wanted
         block.parsed = _checked(parser.parse(candidates, options))
         budget.owned = None
     _charge_uncounted(block.parsed, budget)
+
+
+def _parse_parts(block: Block, data: SourceData, parser: Parser) -> None:
+    """Lines from several files: each parsed on its own (a header or a section never runs
+    on into the next file), the rows in order, each remembering its file."""
+    lines, options = data.lines, block.options
+    block.head = tuple(lines[:options.skip_header_lines + HEAD_LINES])
+    rows: list = []
+    sections: dict[str, list] = {}
+    names: tuple[str, ...] = ()
+    used = None
+    files = block.row_files
+    start = 0
+    for name, count in data.parts:
+        parsed = _checked(parser.parse(candidate_lines(lines[start:start + count], options),
+                                       options))
+        start += count
+        files.update(dict.fromkeys(map(id, parsed.rows), name))
+        rows.extend(parsed.rows)
+        for section, found in parsed.sections.items():
+            files.update(dict.fromkeys(map(id, found), name))
+            sections.setdefault(section, []).extend(found)
+        names, used = names or parsed.column_names, used or parsed.options
+    block.parsed = Parsed(rows, sections, names, used)
 
 
 def _charge_uncounted(parsed: Parsed, budget: MemoryBudget) -> None:

@@ -28,7 +28,7 @@ def plan_block(items: Iterable[Directive | SyntaxProblem],
     lookups: dict[int, set[object]] = {}
     for item in items:
         if isinstance(item, SyntaxProblem):
-            continue
+            continue  # (an error, or a warning beside its directive)
         keyword = item.keyword
         if keyword == "property":
             keys = item.args

@@ -20,7 +20,8 @@ def read_source(block: Block) -> None:
     """Read the block's source once; a failure breaks the block, located at its source."""
     d, source, ctx = block.directive, block.source, block.ctx
     assert source is not None and ctx.host is not None
-    request = SourceRequest(d.args, block.timeout, ctx.settings.for_sources(), block.max_size)
+    request = SourceRequest(d.args, block.timeout, ctx.settings.for_sources(), block.max_size,
+                            block.allow_missing)
     # A third party's message may quote the data it read; tstconfig's own never do.
     mask = (f"{MASK} (the block is sensitive, and the {d.keyword} source's message may "
             "quote its data)" if block.sensitive and not ctx.registry.is_core(SOURCES, d.keyword)
@@ -89,6 +90,13 @@ def _check_data(data: object, made_by: str) -> None:
         raise TypeError(f"{made_by} returned warnings that are not a tuple of strings")
     if not isinstance(data.defaults, Mapping):
         raise TypeError(f"{made_by} returned defaults that are not a mapping")
+    parts = data.parts
+    if parts and (not isinstance(parts, tuple) or not all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+            and type(p[1]) is int and p[1] >= 0 for p in parts)
+            or sum(p[1] for p in parts) != len(data.lines)):
+        raise TypeError(f"{made_by} returned parts that are not (name, line count) pairs "
+                        "adding up to its lines")
 
 
 def _warn(block: Block, warnings: Sequence[str]) -> None:
