@@ -25,6 +25,7 @@ class RegexParser(LineParser):
 
     summary = "rows from a regular expression's groups (pattern RE); named groups name columns"
     options = {"pattern": compile_regex}
+    requires = frozenset({"pattern"})
     takes: frozenset[str] = frozenset()
 
     def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:

@@ -63,6 +63,10 @@ def where(it: Interpreter, d: Directive) -> None:
     leaves nothing to select from: until one of those, every selector fails (it must not
     select from the rows the filter would have left out)."""
     block = it.need_block(d)
+    failed = block.filter_failed
+    if failed is not None:
+        raise DirectiveError(f"where: the where at line {failed.line} failed, so this one has "
+                             "no rows to filter (where_clear or section starts over)")
     block.filter_failed = d  # until it succeeds
     _filter(it, block, d)
     block.filter_failed = None
