@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from tstconfig_core.api import PluginError
 from tstconfig_core.definition import Directive
 from tstconfig_core.engine.block import NO_ROWS, Block
-from tstconfig_core.engine.boundary import MASK, DirectiveError, calling, plugin
+from tstconfig_core.engine.boundary import DirectiveError, calling, plugin
+from tstconfig_core.engine.hints import unknown_section
 from tstconfig_core.limits import parse_size
 from tstconfig_core.loading.groups import PARSERS, SYNTAXES
 from tstconfig_core.options import DUPLICATES_POLICIES, OPTION_DIRECTIVES, OptionError
@@ -167,47 +168,8 @@ def section(it: Interpreter, d: Directive) -> None:
     rows = parsed.sections.get(name)
     if rows is None:
         block.selected = NO_ROWS
-        raise DirectiveError(_unknown_section(name, list(parsed.sections), block.sensitive))
+        raise DirectiveError(unknown_section(name, list(parsed.sections), block.sensitive))
     block.selected = rows  # type: ignore[assignment]  (the same list: its index is cached)
-
-
-def _unknown_section(name: str, names: list[str], sensitive: bool) -> str:
-    if not names:
-        return (f"section {name!r} is undefined: this block has no sections "
-                "(set section_header_pattern or a syntax that has them)")
-    if sensitive:  # the names are the data's
-        return f"section {name!r} is undefined (its names are {MASK}: the block is sensitive)"
-    close = _closest(name, names)
-    hint = f"; did you mean {close!r}?" if close else ""
-    return f"section {name!r} is undefined{hint}"
-
-
-#: A section name longer than this gets no "did you mean", and is never suggested.
-MAX_SECTION_HINT = 100
-#: The most names a suggestion compares, and the most character pairs (difflib costs
-#: about the product of the two lengths per name): without them, 300 sections of 20,000
-#: characters took a minute. Either way a suggestion costs at most about 0.2 s.
-MAX_HINT_NAMES = 1000
-MAX_HINT_WORK = 1_000_000
-
-
-def _closest(name: str, names: list[str]) -> str | None:
-    """The section name most like ``name`` (difflib), within a bounded amount of work:
-    the first names of the data, as long as the budget lasts (the same names each run)."""
-    if len(name) > MAX_SECTION_HINT:
-        return None
-    candidates: list[str] = []
-    work = 0
-    for other in names:
-        if len(other) > MAX_SECTION_HINT:
-            continue
-        work += max(len(name), 1) * max(len(other), 1)
-        if work > MAX_HINT_WORK or len(candidates) == MAX_HINT_NAMES:
-            break
-        candidates.append(other)
-    import difflib
-    close = difflib.get_close_matches(name, candidates, n=1)
-    return close[0] if close else None
 
 
 @_leaves_no_value_if_it_fails
