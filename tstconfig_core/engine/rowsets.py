@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tstconfig_core.api import Assertion, PluginError, Row, Value
 from tstconfig_core.definition import Directive
-from tstconfig_core.engine.boundary import MASK, DirectiveError, calling, plugin
+from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, calling, plugin
 from tstconfig_core.engine.columns import column_number, unknown_column
 from tstconfig_core.loading.groups import ASSERTIONS
 
@@ -26,7 +26,9 @@ QUANTIFIERS = ("assert_all", "assert_any", "assert_none")
 #: ``where COLUMN OP VALUE``: short operators and the assertions they stand for.
 OPERATORS = {"=": "assert_eq", "==": "assert_eq", "!=": "assert_not_eq",
              "~": "assert_matches", "<": "assert_lt", "<=": "assert_le",
-             ">": "assert_gt", ">=": "assert_ge"}
+             ">": "assert_gt", ">=": "assert_ge", "!~": "assert_matches"}
+#: Operators that keep the rows their assertion fails.
+NEGATED = frozenset({"!~"})
 #: The most rows a failure names (the count says how many there are).
 MAX_NAMED_ROWS = 5
 
@@ -67,9 +69,13 @@ def where(it: Interpreter, d: Directive) -> None:
     if failed is not None:
         raise DirectiveError(f"where: the where at line {failed.line} failed, so this one has "
                              "no rows to filter (where_clear or section starts over)")
-    block.filter_failed = d  # until it succeeds
-    _filter(it, block, d)
-    block.filter_failed = None
+    try:
+        _filter(it, block, d)
+    except BlockBroken:
+        raise  # (the block's own error is reported once, where it was found)
+    except BaseException:
+        block.filter_failed = d
+        raise
 
 
 def _filter(it: Interpreter, block: Block, d: Directive) -> None:
@@ -95,7 +101,9 @@ def _filter(it: Interpreter, block: Block, d: Directive) -> None:
     rows = block.rows()
     if not block.filtering:
         block.unfiltered, block.filtering = block.selected, True
-    kept = _kept(it, block, d, rows, number, lambda value: check.check(value, args))
+    negated = op in NEGATED
+    kept = _kept(it, block, d, rows, number,
+                 lambda value: check.check(value, args) is not negated)
     block.filtered.append(kept)  # (held: the index caches rows by their list's id)
     block.selected = kept
     block.value, block.no_value = None, d  # a selector must follow
@@ -140,12 +148,16 @@ def judge(it: Interpreter, block: Block, d: Directive) -> tuple[bool, str]:
     values = selected_rows(block)
     if block.defaulted:
         values = [tuple(block.value or ())]
-    outcomes = []
+    outcomes: list[bool | str] = []
     with calling(it.ctx, ASSERTIONS, inner, seconds=block.timeout, what=inner,
                  mask=f"{inner} could not check a row: {MASK} (the block is sensitive)"
                  if block.sensitive else None):
         for value in values:
-            passed = check.check(value, args)
+            try:
+                passed = check.check(value, args)
+            except PluginError as exc:  # this row cannot be shown to pass, nor to fail
+                outcomes.append(str(exc))
+                continue
             if not isinstance(passed, bool):
                 raise TypeError(f"check() returned {type(passed).__name__}, not a bool")
             outcomes.append(passed)
@@ -173,31 +185,38 @@ def validate(it: Interpreter, d: Directive) -> None:
 
 
 def _verdict(block: Block, keyword: str, test: str, values: list[tuple[str, ...]],
-             outcomes: list[bool]) -> tuple[bool, str]:
+             outcomes: list[bool | str]) -> tuple[bool, str]:
+    """A row the assertion could not check (its message in ``outcomes``) is shown neither
+    to pass nor to fail: it fails ``assert_all`` and ``assert_none`` alike, named with why."""
     count = len(values)
     if keyword == "assert_all":
         if not values:  # "every rule is from 10/8" is not shown by there being no rule
             return False, (f"no row selected: assert_all needs at least one row (to check "
                            f"that there is none, use assert_undefined)")
-        bad = [i for i, ok in enumerate(outcomes) if not ok]
+        bad = [i for i, ok in enumerate(outcomes) if ok is not True]
         said = f"{len(bad)} of {count} row(s) fail {test}"
     elif keyword == "assert_any":
-        if any(outcomes):
+        if True in outcomes:
             return True, ""
-        return False, (f"none of {count} row(s) satisfies {test}" if count else
-                       f"no row selected: none satisfies {test}")
+        bad = [i for i, ok in enumerate(outcomes) if ok is not False]
+        said = (f"none of {count} row(s) satisfies {test}" if count else
+                f"no row selected: none satisfies {test}")
+        return False, said + (f": {_rows_named(block, values, bad, outcomes)}" if bad else "")
     else:
-        bad = [i for i, ok in enumerate(outcomes) if ok]
+        bad = [i for i, ok in enumerate(outcomes) if ok is not False]
         said = f"{len(bad)} of {count} row(s) satisfy {test}"
     if not bad:
         return True, ""
-    return False, f"{said}: {_rows_named(block, values, bad)}"
+    return False, f"{said}: {_rows_named(block, values, bad, outcomes)}"
 
 
-def _rows_named(block: Block, values: list[tuple[str, ...]], which: list[int]) -> str:
+def _rows_named(block: Block, values: list[tuple[str, ...]], which: list[int],
+                outcomes: list[bool | str]) -> str:
     if block.sensitive:
         return MASK
-    named = [repr(" ".join(values[i])) for i in which[:MAX_NAMED_ROWS]]
+    named = [repr(" ".join(values[i])) + (f" (cannot be checked: {outcomes[i]})"
+                                          if isinstance(outcomes[i], str) else "")
+             for i in which[:MAX_NAMED_ROWS]]
     more = f", and {len(which) - MAX_NAMED_ROWS} more" if len(which) > MAX_NAMED_ROWS else ""
     files = _files_of(block, which)
     return ", ".join(named) + more + files
