@@ -83,6 +83,10 @@ WORDS = sorted({
     "0", "1", "-1", "3", "1e9", "nan", "64K", '""', '"', "(.*)", "^\\[(.*)\\]$", "[", "\\t",
     ":", "=", ",", "root", "main", "meminfo", "net/tcp", "net/listening", "../etc",
     "Local Address", "*", "é", "\x00", "\x1b[31m",
+    # issue 14: row sets, defaults, variables, guards
+    "where", "where_clear", "default", "let", "ignore_case", "allow_missing", "only_if_exists",
+    "assert_all", "assert_any", "assert_none", "${x}", "$${x}", "${", "$$", "=", "!=", "~",
+    "!~", "<", ">=", "# note",
 })
 PROC_PATHS = ["meminfo", "net/tcp", "net/tcp6", "net/listening", "sys/kernel/ostype",
               "loadavg", "self/status", "mounts", "../etc/passwd", "self/root/etc"]
@@ -127,8 +131,16 @@ OPTION = st.one_of(
     _line("max_size", st.sampled_from(["1K", "64M", "0", "x"])),
     st.just("sensitive"))
 SELECT = st.one_of(_line("property", _words(VALUES)), _line("section", _words(VALUES, 2)),
-                   st.just("section_size"), st.just("exit_status"))
-ASSERT = _line(st.sampled_from(REGISTRY.names(ASSERTIONS)), _words(VALUES))
+                   st.just("section_size"), st.just("exit_status"),
+                   _line("where", st.sampled_from(["0", "1", "2", "Proto", "9"]),
+                         st.sampled_from(["=", "!=", "~", "!~", "<", ">=", "assert_eq", "x"]),
+                         _words(VALUES, 2)),
+                   st.sampled_from(["where_clear", "ignore_case", "allow_missing", "let x",
+                                    "only_if_exists /etc/passwd", "only_if_exists /nonexistent"]),
+                   _line("default", _words(VALUES, 2)))
+_PLAIN_ASSERT = _line(st.sampled_from(REGISTRY.names(ASSERTIONS)), _words(VALUES + ["${x}"]))
+ASSERT = st.one_of(_PLAIN_ASSERT, _PLAIN_ASSERT, _PLAIN_ASSERT, _line(
+    st.sampled_from(["assert_all", "assert_any", "assert_none"]), _PLAIN_ASSERT))
 BLOCK = st.builds(lambda source, body: [source, *body], SOURCE,
                   st.lists(st.one_of(OPTION, SELECT, SELECT, ASSERT, ASSERT, CHAOS), max_size=12))
 #: A block that mostly looks keys up, so its parse may be narrowed to them; now and
