@@ -45,9 +45,12 @@ class ListFolder(NamedTuple):
 
 
 class StatPath(NamedTuple):
-    """What is at a path: its kind, mode, owner, size; a symbolic link is not followed."""
+    """What is at a path: its kind, mode, owner, size; a symbolic link is not followed.
+    With ``glob`` (API 1.5), the path is a pattern and the answer maps every matching
+    path to its PathStat or error."""
 
     path: str
+    glob: bool = False
 
 
 HostRequest = Union[ReadFile, RunProgram, ListFolder, StatPath]
@@ -169,10 +172,12 @@ class Host(ABC):
                                   timeout, deadline)
             return self.list(request.path, request.within)
         if isinstance(request, StatPath):
+            if request.glob:
+                return self._each(request, self.stat, timeout, deadline)
             return self.stat(request.path)
         raise HostError(f"this host cannot answer {type(request).__name__}")
 
-    def _each(self, request: ReadFile | ListFolder, ask: Callable[[str], object],
+    def _each(self, request: ReadFile | ListFolder | StatPath, ask: Callable[[str], object],
               timeout: float, deadline: float) -> dict[str, object]:
         """Every match's answer; past the deadline, the whole answer is a TimeoutAnswer."""
         found: dict[str, object] = {}
