@@ -313,3 +313,18 @@ def test_allow_missing_makes_a_missing_file_undefined(tmp_path):
     assert outcomes(report) == [(4, "passed"), (7, "not_run"), (11, "passed")]
     assert "no file matches" in messages(report)[0]
 
+
+
+def test_check_knows_a_let_variable_but_not_its_value(tmp_path):
+    """--check reads nothing: an assertion on a `let` variable is not validated, a
+    variable never set is still an error, and nothing else is checked less."""
+    (tmp_path / "d.tstconfig").write_text(
+        "proc sys/vm/dirty_ratio\nproperty\nlet ratio\nassert_lt ${ratio}\n"
+        "assert_lt ${nope}\nassert_gt x\n")
+    result = tstconfig("--check", "d.tstconfig", cwd=tmp_path)
+    errors = [line for line in result.stdout.splitlines() if line.startswith("ERROR")]
+    assert errors == [
+        "ERROR: d.tstconfig:5: variable 'nope' is not set (set it with 'let nope' after a "
+        "property, or --var nope=VALUE; set: ratio)",
+        "ERROR: d.tstconfig:6: assert_gt needs one number (ASCII digits, like 42, -1, 0.5 or "
+        "1e6), not 'x'"]

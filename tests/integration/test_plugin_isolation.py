@@ -67,7 +67,7 @@ def test_list_plugins_shows_all_of_it(venv):
     needs = rows[("tstconfig.assertions", "assert_needs_lib", "tstconfig-broken")]
     assert needs[:2] == ["0.1.0", "broken"] and "ModuleNotFoundError:" in needs
     assert rows[("tstconfig.sources", "ldap", "tstconfig-broken")][1] == "broken"
-    assert rows[("tstconfig.parsers", "yaml", "tstconfig-broken")][1] == "broken"
+    assert rows[("tstconfig.parsers", "toml", "tstconfig-broken")][1] == "broken"
     assert rows[("tstconfig.assertions", "assert_eq", "tstconfig-broken")][1:] == [
         "conflict", "also", "registered", "by", "tstconfig"]
     assert rows[("tstconfig.assertions", "assert_eq", "tstconfig")][1:] == [
@@ -102,7 +102,7 @@ def test_each_broken_name_is_an_error_where_it_is_used_and_the_run_goes_on(venv)
         property x
         assert_defined
         command printf "a b\\n"
-        parse_mode yaml
+        parse_mode toml
         property a
         assert_defined
         command printf "k v\\n"
@@ -128,7 +128,7 @@ def test_each_broken_name_is_an_error_where_it_is_used_and_the_run_goes_on(venv)
     assert "d.tstconfig:8:" not in out and "d.tstconfig:9:" not in out  # no cascade
     line11 = next(ln for ln in out.splitlines() if ln.startswith("ERROR: d.tstconfig:11:"))
     assert "is not a tstconfig_core.api.Parser" in line11 and "tstconfig-broken" in line11
-    # assert_contains (line 6) and assert_fine (line 16) still ran; the ldap and yaml
+    # assert_contains (line 6) and assert_fine (line 16) still ran; the ldap and toml
     # blocks' assertions were not run, and said so
     assert "Assertions tested: 2" in out and "Assertions passed: 2" in out
     assert "Errors: 5" in out and result.returncode == 2

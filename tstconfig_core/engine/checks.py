@@ -88,6 +88,10 @@ def _why_not_run(it: Interpreter, block: Block, d: Directive) -> str | None:
 
 
 def _validate(it: Interpreter, d: Directive) -> None:
+    try:
+        d = values.expanded(it, d)
+    except values.NotKnownYet:
+        return  # its arguments are known once the source is read
     if d.keyword in rowsets.QUANTIFIERS:
         rowsets.validate(it, d)
         return

@@ -86,8 +86,12 @@ class Interpreter:
 
     def _run(self, d: Directive) -> None:
         run = self.handler(d)
-        # (an assertion replaces its variables itself: it gives a result even when that fails)
-        run(self, d if run is checks.assertion else values.expanded(self, d))
+        if run is not checks.assertion:  # (which replaces them itself: it gives a result)
+            try:
+                d = values.expanded(self, d)
+            except values.NotKnownYet:
+                pass  # --check: nothing is read, so nothing of it is checked
+        run(self, d)
 
     def _start_block(self, text: BlockText) -> None:
         """A new block. One whose source cannot be used (a plugin that fails to load, a
@@ -98,6 +102,8 @@ class Interpreter:
         assert d is not None
         try:
             d = values.expanded(self, d)
+        except values.NotKnownYet:
+            pass  # --check: the source's arguments are checked as written
         except DirectiveError as exc:
             problem = problem or str(exc)
         source: Source | None = None

@@ -29,6 +29,11 @@ class Variable(NamedTuple):
     value: tuple[str, ...] | None  # None: the property it was set from was undefined
     line: int | None               # where `let` set it (None: --var)
     sensitive: bool = False        # set from a sensitive block: never shown
+    known: bool = True             # False in --check: set, but nothing was read
+
+
+class NotKnownYet(DirectiveError):
+    """``--check`` reads nothing: a variable `let` sets has no value to give."""
 
 
 def initial(pairs: tuple[tuple[str, str], ...]) -> dict[str, Variable]:
@@ -74,6 +79,8 @@ def _value(it: Interpreter, d: Directive, name: str) -> tuple[str, ...]:
         known = ", ".join(sorted(it.variables)) or "none is set"
         raise DirectiveError(f"variable {name!r} is not set (set it with 'let {name}' after "
                              f"a property, or --var {name}=VALUE; set: {known})")
+    if not found.known:
+        raise NotKnownYet(f"variable {name!r} is known once the source is read")
     if found.value is None:
         raise DirectiveError(f"variable {name!r} has no value: the property it was set "
                              f"from at line {found.line} was undefined")
@@ -90,6 +97,9 @@ def let(it: Interpreter, d: Directive) -> None:
                              "(let ratio)")
     name = d.args[0]
     it.variables.pop(name, None)  # a failed let leaves no stale value behind
+    if it.ctx.check_only:
+        it.variables[name] = Variable(None, d.line, block.sensitive, known=False)
+        return
     if block.selector == "none":
         raise DirectiveError(f"let {name} needs a value: put it after a property, "
                              "section_size or exit_status")
