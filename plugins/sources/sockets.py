@@ -1,4 +1,4 @@
-"""Sockets from /proc/net/{tcp,tcp6,udp,udp6}, as ``netstat -pn`` shows them.
+"""Sockets from /proc/net/{tcp,tcp6,udp,udp6,unix}, as ``netstat -pn`` and ``ss`` show them.
 
 The kernel prints addresses as hex words in host byte order; this module
 turns each line into a :class:`Socket` and renders netstat's table
@@ -7,13 +7,20 @@ at netstat's offsets (0 6 13 20 44 68 80 while addresses fit in 23
 characters), so a definition written for ``netstat -plnt`` reads it unchanged.
 Owners are found through ``/proc/PID/fd``: a process whose descriptors cannot
 be read (another user's, when not root) shows as ``-``, as in netstat.
+
+The listening views (by port, by unix path) and the accepting view (by the
+address a client would connect to) are tables of the same sockets, for checks
+that ask "is anything serving here" rather than "which line of which table".
 """
 from __future__ import annotations
 
+import ipaddress
+import re
 import socket
 import struct
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from tstconfig_core.api import DEFAULT_MAX_SIZE, Entry, ListFolder, LocalHost, ReadFile
 
@@ -23,6 +30,7 @@ TCP_STATES = {
     11: "CLOSING", 12: "NEW_SYN_RECV",
 }
 ADDRESS_WIDTH = 23  # netstat's minimum
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 TITLE = "Active Internet connections (servers and established)"
 HEADER = ("Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
           "PID/Program name")
@@ -44,6 +52,15 @@ class Socket:
     @property
     def family(self) -> str:
         return "ipv6" if self.proto.endswith("6") else "ipv4"
+
+    @property
+    def listening(self) -> bool:
+        """TCP in LISTEN; UDP bound to a port and unconnected (the kernel's state 07,
+        which netstat leaves blank), the sockets ``ss -ulpn`` lists: UDP has no listen(),
+        a bound socket takes datagrams from anyone."""
+        if self.proto.startswith("udp"):
+            return self.state == "" and self.port != 0
+        return self.state == "LISTEN"
 
 
 def _ip(hex_address: str) -> str:
@@ -86,6 +103,50 @@ def parse_table(proto: str, lines: Iterable[str]) -> list[Socket]:
             continue  # a line the kernel would not print; never fatal
         out.append(sock)
     return out
+
+
+# -- unix sockets ----------------------------------------------------------------------
+
+UNIX_TYPES = {1: "stream", 2: "dgram", 5: "seqpacket"}
+ACCEPTCON = 0x10000  # the Flags bit of a socket in listen() (__SO_ACCEPTCON)
+#: Num: RefCount Protocol Flags Type St Inode [Path]; the path follows one space, as is.
+_UNIX_LINE = re.compile(r"[0-9A-Fa-f]+: [0-9A-Fa-f]+ [0-9A-Fa-f]+ ([0-9A-Fa-f]+) "
+                        r"([0-9A-Fa-f]+) [0-9A-Fa-f]+ +(\d+)(?: (.*))?")
+
+
+@dataclass(frozen=True)
+class UnixSocket:
+    path: str           # as the kernel prints it: /run/x.sock, @abstract, "" if unbound
+    type: str           # stream, dgram, seqpacket
+    accepting: bool     # in listen(): the kernel's __SO_ACCEPTCON flag
+    inode: int
+    owner: str = "-"
+
+    @property
+    def listening(self) -> bool:
+        """A stream or seqpacket socket in listen(), or a bound datagram socket: those a
+        client can reach by path. (A datagram socket's state column says ``connected``
+        as soon as a peer connects to it, so it cannot tell a server from a client.)"""
+        return self.accepting or (self.type == "dgram" and self.path != "")
+
+
+def parse_unix(lines: Iterable[str]) -> list[UnixSocket]:
+    """The sockets of /proc/net/unix; lines that are not sockets are skipped. Abstract
+    names come with the kernel's leading ``@``."""
+    out = []
+    for line in lines:
+        match = _UNIX_LINE.fullmatch(line)
+        if not match:
+            continue
+        flags, kind, inode, path = match.groups()
+        code = int(kind, 16)
+        out.append(UnixSocket(path=path or "", type=UNIX_TYPES.get(code, str(code)),
+                              accepting=bool(int(flags, 16) & ACCEPTCON), inode=int(inode)))
+    return out
+
+
+def _listening_unix(unix: Sequence[UnixSocket]) -> list[UnixSocket]:
+    return sorted((u for u in unix if u.listening), key=lambda u: (u.path, u.type, u.inode))
 
 
 #: A process's name is at most 15 characters (TASK_COMM_LEN): a larger comm is no name.
@@ -138,14 +199,45 @@ def _inode(entry: Entry) -> int | None:
     return None
 
 
+class Found(NamedTuple):
+    """What the views are made of: the sockets of the files read (of unix, the listening
+    ones), with their owners, and the host's addresses (empty when not read)."""
+
+    sockets: list[Socket]
+    unix: list[UnixSocket]
+    ipv4: list[str]
+    ipv6: list[str]
+
+
+def gather(files: Mapping[str, bytes], fd_lists: Mapping[str, object],
+           comms: Mapping[str, object]) -> Found:
+    """Decode the files of /proc/net read (name -> bytes: tcp, tcp6, udp, udp6, unix,
+    fib_trie, if_inet6) and find the sockets' owners."""
+    sockets: list[Socket] = []
+    for proto in ("tcp", "tcp6", "udp", "udp6"):
+        if proto in files:
+            sockets.extend(parse_table(proto, _text(files[proto]).splitlines()))
+    # at newlines only: a path may hold \r and the other breaks str.splitlines() knows
+    unix = parse_unix(_text(files["unix"]).split("\n")) if "unix" in files else []
+    unix = [u for u in unix if u.listening]  # the thousands of connections are shown nowhere
+    inodes = {s.inode for s in sockets if s.inode} | {u.inode for u in unix if u.inode}
+    owners = owners_from(fd_lists, comms, inodes)
+    return Found(
+        sockets=[replace(s, owner=owners.get(s.inode, "-")) for s in sockets],
+        unix=[replace(u, owner=owners.get(u.inode, "-")) for u in unix],
+        ipv4=local_ipv4(_text(files["fib_trie"])) if "fib_trie" in files else [],
+        ipv6=local_ipv6(_text(files["if_inet6"])) if "if_inet6" in files else [])
+
+
+def _text(content: bytes) -> str:
+    """The kernel's text; a unix path is bytes as bound, shown as UTF-8 where it is."""
+    return content.decode("utf-8", "replace")
+
+
 def sockets_from(tables: Mapping[str, bytes], fd_lists: Mapping[str, object],
                  comms: Mapping[str, object]) -> list[Socket]:
     """The sockets of the tables (proto -> the bytes of /proc/net/PROTO), with owners."""
-    sockets: list[Socket] = []
-    for proto, content in tables.items():
-        sockets.extend(parse_table(proto, content.decode("ascii", "replace").splitlines()))
-    owners = owners_from(fd_lists, comms, {s.inode for s in sockets if s.inode})
-    return [Socket(**{**s.__dict__, "owner": owners.get(s.inode, "-")}) for s in sockets]
+    return gather(tables, fd_lists, comms).sockets
 
 
 def read_sockets(proc_root: str, protos: Sequence[str]) -> list[Socket]:
@@ -197,15 +289,127 @@ def netstat_table(sockets: Sequence[Socket]) -> tuple[list[str], tuple[int, ...]
     return [TITLE, *lines], starts
 
 
+# -- the views ------------------------------------------------------------------------
+
 LISTENING_HEADER = ("Port", "Proto", "Local Address", "Program", "PID")
 
 
-def listening_table(sockets: Sequence[Socket]) -> tuple[list[str], tuple[int, ...]]:
-    """One row per listening TCP socket, first column the port, sorted by port."""
-    listening = sorted((s for s in sockets if s.state == "LISTEN"),
+def listening_table(sockets: Sequence[Socket],
+                    unix: Sequence[UnixSocket] = ()) -> tuple[list[str], tuple[int, ...]]:
+    """One row per listening socket, first column the port, sorted by port; unix
+    sockets (``net/listening/all``) last, with no port (``-``) and their path as the
+    address."""
+    listening = sorted((s for s in sockets if s.listening),
                        key=lambda s: (s.port, s.proto, s.local))
-    rows = []
-    for s in listening:
-        pid, _, program = s.owner.partition("/")
-        rows.append((str(s.port), s.proto, s.local, program or "-", pid))
+    rows = [(str(s.port), s.proto, s.local, *_program_pid(s.owner)) for s in listening]
+    rows += [("-", "unix", u.path, *_program_pid(u.owner)) for u in _listening_unix(unix)]
     return layout([LISTENING_HEADER, *rows], (5, 5, ADDRESS_WIDTH, 15))
+
+
+def _program_pid(owner: str) -> tuple[str, str]:
+    pid, _, program = owner.partition("/")
+    return program or "-", pid
+
+
+UNIX_HEADER = ("Path", "Type", "Program", "PID")
+
+
+def unix_table(unix: Sequence[UnixSocket]) -> tuple[list[str], tuple[int, ...]]:
+    """One row per listening unix socket, keyed by its path, sorted by path."""
+    rows = [(u.path, u.type, *_program_pid(u.owner)) for u in _listening_unix(unix)]
+    return layout([UNIX_HEADER, *rows], (ADDRESS_WIDTH, 9, 15))
+
+
+# -- the host's addresses, and what accepts on each ------------------------------------
+
+def local_ipv4(text: str) -> list[str]:
+    """The host's IPv4 addresses, from /proc/net/fib_trie: the leaves with a ``/32 host
+    LOCAL`` route, as ``ip address`` lists them (127.0.0.1, not all of 127.0.0.0/8)."""
+    found: set[ipaddress.IPv4Address] = set()
+    leaf = None
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] == "|--":
+            leaf = _ipv4(words[1])
+        elif leaf is not None and words[:1] == ["/32"] and words[2:3] == ["LOCAL"]:
+            found.add(leaf)
+    return [_written(a) for a in sorted(found)]
+
+
+def _ipv4(text: str) -> ipaddress.IPv4Address | None:
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
+        return None  # a line the kernel would not print
+
+
+def local_ipv6(text: str) -> list[str]:
+    """The host's IPv6 addresses, from /proc/net/if_inet6 (32 hex digits in network
+    order, then the interface's number, prefix, scope, flags and name)."""
+    found: set[ipaddress.IPv6Address] = set()
+    for line in text.splitlines():
+        words = line.split()
+        if words and len(words[0]) == 32:
+            try:
+                found.add(ipaddress.IPv6Address(bytes.fromhex(words[0])))
+            except ValueError:
+                continue  # a line the kernel would not print
+    return [_written(a) for a in sorted(found)]
+
+
+def _written(address: IPAddress) -> str:
+    """An address as the socket tables write it (``::ffff:127.0.0.1``, which Python
+    before 3.13 writes ``::ffff:7f00:1``)."""
+    family = socket.AF_INET if address.version == 4 else socket.AF_INET6
+    return socket.inet_ntop(family, address.packed)
+
+
+def endpoint(ip: str, port: int) -> str:
+    """``127.0.0.1:8080``, ``[::1]:8080``: IPv6 in brackets, as ``ss`` and URLs write it,
+    so an address can be told from its port."""
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+ACCEPTING_HEADER = ("Address", "Proto", "Local Address", "Program", "PID")
+
+
+def accepting_table(sockets: Sequence[Socket], ipv4: Sequence[str],
+                    ipv6: Sequence[str]) -> tuple[list[str], tuple[int, ...]]:
+    """One row per address:port a client could reach and a socket that takes it there.
+
+    A socket bound to one address answers for that address; one bound to the wildcard
+    (0.0.0.0, ::) answers for the wildcard and for each of the host's addresses of its
+    family (``ipv4``, ``ipv6``). A ``::`` socket may take IPv4 too (IPV6_V6ONLY off),
+    but /proc does not say, so it is not listed for IPv4 addresses; a socket bound to an
+    IPv4-mapped address (``::ffff:10.0.0.5``) is, for that IPv4 address. Rows are sorted
+    by port, protocol (tcp, udp: the family is the address's) and address, and for one
+    address the socket bound to it comes before a wildcard one, as the kernel chooses.
+    """
+    rows = []
+    for s in sorted((s for s in sockets if s.listening), key=lambda s: (s.local, s.owner)):
+        transport = s.proto.rstrip("6")
+        for address, direct in _answers_for(s.local_ip, ipv4, ipv6):
+            rows.append(((s.port, transport, address.version, int(address), not direct),
+                         (endpoint(_written(address), s.port), transport,
+                          endpoint(s.local_ip, s.port), *_program_pid(s.owner))))
+    rows.sort(key=lambda r: r[0])  # stable: equal keys keep the sockets' order
+    return layout([ACCEPTING_HEADER, *(r[1] for r in rows)],
+                  (ADDRESS_WIDTH, 5, ADDRESS_WIDTH, 15))
+
+
+def _answers_for(local_ip: str, ipv4: Sequence[str],
+                 ipv6: Sequence[str]) -> list[tuple[IPAddress, bool]]:
+    """The addresses a socket bound to ``local_ip`` takes connections on, each with
+    whether it is the bound address itself (False: through the wildcard)."""
+    address = ipaddress.ip_address(local_ip)
+    found = [(address, True)]
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:10.0.0.5 takes IPv4 on 10.0.0.5
+        found.append((address, True))
+    if address.is_unspecified:
+        found += [(ipaddress.ip_address(a), False)
+                  for a in (ipv4 if address.version == 4 else ipv6)]
+    first: dict[IPAddress, bool] = {}
+    for each, direct in found:
+        first.setdefault(each, direct)
+    return list(first.items())

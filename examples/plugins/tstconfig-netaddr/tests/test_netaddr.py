@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tstconfig_core.api import PluginError
-from tstconfig_netaddr import AssertIpIn, AssertPortIn, address_of, port_of, split_socket
+from tstconfig_netaddr import (AssertIpIn, AssertPortIn, address_of, covered, port_of,
+                               split_socket)
 
 HERE = Path(__file__).parent
 
@@ -58,6 +59,64 @@ def test_assert_ip_in(value, networks, passes):
     assert assertion.check(value, networks) is passes
     if not passes:
         assert "outside" in assertion.explain(value, networks)
+
+
+@pytest.mark.parametrize("token, network", [
+    ("10.0.0.1", "10.0.0.1/32"),
+    ("[::1]:8080", "::1/128"),
+    ("10.0.0.5/24", "10.0.0.5/32"),   # an interface, as `ip address` writes it
+    ("10.0.0.0/8", "10.0.0.0/8"),     # a network, as written
+    ("fe80::%eth0/64", "fe80::/64"),
+    ("fe80::1%eth0/64", "fe80::1/128"),
+    ("fe80::1%eth0:546", "fe80::1/128"),
+    ("0.0.0.0/0", "0.0.0.0/0"),
+    ("0.0.0.0:3306", "0.0.0.0/0"),    # the wildcard: every IPv4 address
+    (":::80", "::/0"),                # every IPv6 address
+    ("::", "::/0"),
+    ("[::]:80", "::/0"),
+    ("::ffff:0.0.0.0:80", "::ffff:0:0/96"),  # every IPv4 address, IPv4-mapped
+])
+def test_what_a_token_stands_for(token, network):
+    assert str(covered(token)) == network
+
+
+# A server on the wildcard listens on every address, public ones too: Python's
+# ipaddress calls 0.0.0.0 and :: private (and every ::ffff: address, before 3.13).
+@pytest.mark.parametrize("value, networks, passes", [
+    (("0.0.0.0:3306",), ("private",), False),
+    ((":::80",), ("private",), False),
+    (("0.0.0.0/0",), ("private",), False),
+    (("::/0",), ("private",), False),
+    (("0.0.0.0",), ("private",), False),
+    (("::ffff:0.0.0.0:80",), ("private",), False),
+    (("::ffff:8.8.8.8:53",), ("private",), False),
+    (("::ffff:10.0.0.5:9100",), ("private",), True),  # judged as 10.0.0.5
+    (("0.0.0.0:3306", ":::80"), ("loopback", "link-local"), False),
+    (("0.0.0.0/8",), ("private",), False),     # a network holding 0.0.0.0
+    # the user's own networks are taken as written
+    (("0.0.0.0:3306",), ("0.0.0.0/0",), True),
+    (("0.0.0.0/0",), ("0.0.0.0/0",), True),
+    ((":::80",), ("::/0",), True),
+    (("::ffff:0.0.0.0:80",), ("0.0.0.0/0",), True),
+    (("::ffff:127.0.0.1:80",), ("::ffff:0:0/96",), True),
+    (("0.0.0.0:3306",), ("0.0.0.0/8",), False),  # every address is not in 0.0.0.0/8
+    ((":::80",), ("0.0.0.0/0",), False),         # nor IPv4: /proc does not say it takes IPv4
+    (("0.0.0.0/8",), ("0.0.0.0/8",), True),
+    # networks in the value: all of it must be inside
+    (("10.0.0.0/8",), ("10.0.0.0/16",), False),
+    (("10.1.0.0/16",), ("10.0.0.0/8", "private"), True),
+    (("192.168.0.0/16",), ("private",), True),
+    (("10.0.0.5/24",), ("10.0.0.0/29",), True),  # an interface: its address
+])
+def test_a_wildcard_is_every_address(value, networks, passes):
+    assert AssertIpIn().check(value, networks) is passes
+
+
+def test_the_failure_says_a_wildcard_is_every_address():
+    assertion = AssertIpIn()
+    assert assertion.explain(("127.0.0.1:5432", "0.0.0.0:3306"), ("private",)) == (
+        "outside private: 0.0.0.0:3306 (a wildcard, 0.0.0.0 or ::, is every address)")
+    assert assertion.explain(("8.8.8.8:53",), ("private",)) == "outside private: 8.8.8.8:53"
 
 
 @pytest.mark.parametrize("value, ranges, passes", [
@@ -128,5 +187,5 @@ def test_a_socket_this_test_opened_is_on_loopback():
 def test_listed_with_its_version():
     result = tstconfig("--list-plugins")
     rows = [line.split()[:5] for line in result.stdout.splitlines()]
-    assert ["tstconfig.assertions", "assert_ip_in", "tstconfig-netaddr", "1.0.0", "ok"] in rows
-    assert ["tstconfig.assertions", "assert_port_in", "tstconfig-netaddr", "1.0.0", "ok"] in rows
+    assert ["tstconfig.assertions", "assert_ip_in", "tstconfig-netaddr", "1.1.0", "ok"] in rows
+    assert ["tstconfig.assertions", "assert_port_in", "tstconfig-netaddr", "1.1.0", "ok"] in rows
