@@ -4,6 +4,7 @@ they run in CI as the README's first command: tstconfig examples/*.tstconfig.)""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from conftest import FIXTURES, tstconfig
@@ -86,3 +87,26 @@ def test_a_pending_security_update_fails_the_packages_check(tmp_path):
     assert failed(report) == [
         "6 2 of 3 row(s) satisfy assert_matches .*-security.*: 'libssl3 Debian-Security:12/"
         "stable-security ', 'openssl Debian:12.11/stable, Debian-Security:12/stable-security '"]
+
+
+def test_ports_fails_where_telnet_and_tftp_listen(tmp_path):
+    """A recorded /proc where inetd's telnet listens on every IPv4 address (so it also
+    accepts on 127.0.0.1:23) and tftp on UDP 69."""
+    proc = tmp_path / "proc"
+    shutil.copytree(FIXTURES / "proc" / "listening", proc, symlinks=True)
+    with open(proc / "net/tcp", "a") as tcp:
+        tcp.write("  90: 00000000:0017 00000000:0000 0A 00000000:00000000 00:00000000 "
+                  "00000000     0        0 7701 1 0000000000000000 100 0 0 10 0\n")
+    with open(proc / "net/udp", "a") as udp:
+        udp.write(" 9000: 00000000:0045 00000000:0000 07 00000000:00000000 00:00000000 "
+                  "00000000     0        0 7702 2 0000000000000000 0\n")
+    (proc / "7700/fd").mkdir(parents=True)
+    (proc / "7700/comm").write_text("in.telnetd\n")
+    (proc / "7700/fd/3").symlink_to("socket:[7701]")
+    report = run(tmp_path, EXAMPLES / "weekly-ports.tstconfig", "--proc-root", str(proc))
+    assert failed(report) == [
+        "13 the property is defined: 'in.telnetd'",
+        "25 the property is defined: '-'",
+        "35 the property is defined: 'tcp 0.0.0.0:23 in.telnetd 7700'",
+        "42 1 of 24 row(s) satisfy assert_in telnetd in.telnetd in.rshd in.rlogind in.rexecd "
+        "vsftpd in.tftpd tftpd: 'in.telnetd'"]
