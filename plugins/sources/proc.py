@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from tstconfig_core.api import (Answer, HostError, HostRequest, NoSuchPath, PluginError,
                                 ReadFile, Source, SourceData, SourceRequest)
 from tstconfig_plugins.sources.file import text_lines
-from tstconfig_plugins.sources.sockets import (OWNER_REQUESTS, Found, accepting_table, gather,
-                                               listening_table, netstat_table, unix_table)
+from tstconfig_plugins.sources.accepting import accepting_table
+from tstconfig_plugins.sources.owners import OWNER_REQUESTS
+from tstconfig_plugins.sources.sockets import (Found, gather, listening_table, netstat_table,
+                                               unix_table)
 
 DEFAULT_ROOT = "/proc"
 LISTENING = "net/listening"

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from tstconfig_core.api import DEFAULT_MAX_SIZE, Entry, ListFolder, LocalHost, ReadFile
+from tstconfig_core.api import DEFAULT_MAX_SIZE, LocalHost, ReadFile
+from tstconfig_plugins.sources.owners import OWNER_REQUESTS, owners_from
 
 TCP_STATES = {
     1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2",
@@ -149,56 +150,6 @@ def _listening_unix(unix: Sequence[UnixSocket]) -> list[UnixSocket]:
     return sorted((u for u in unix if u.listening), key=lambda u: (u.path, u.type, u.inode))
 
 
-#: A process's name is at most 15 characters (TASK_COMM_LEN): a larger comm is no name.
-MAX_COMM = 4096
-
-#: What finding the owners of sockets asks of the host: every process's descriptors (the
-#: links name the socket inodes) and names, in one round; links that lead out of /proc
-#: are not followed (a crafted --proc-root), and a name is read only so far.
-OWNER_REQUESTS = (ListFolder("/proc/[0-9]*/fd", glob=True, within="/proc"),
-                  ReadFile("/proc/[0-9]*/comm", glob=True, within="/proc", max_size=MAX_COMM))
-
-
-def owners_from(fd_lists: Mapping[str, object], comms: Mapping[str, object],
-                inodes: set[int]) -> dict[int, str]:
-    """inode -> ``PID/comm`` for the sockets whose owner's descriptors could be read.
-
-    ``fd_lists`` and ``comms`` are the host's answers to OWNER_REQUESTS. Processes are
-    taken in PID order and the first owner wins, so a socket shared by a parent and its
-    workers shows the parent, as netstat does.
-    """
-    owners: dict[int, str] = {}
-    if not inodes or not isinstance(fd_lists, Mapping) or not isinstance(comms, Mapping):
-        return owners  # (an answer that is an error: no owner is known)
-    by_pid = sorted((int(path.split("/")[2]), path.split("/")[2], entries)
-                    for path, entries in fd_lists.items()
-                    if _number(path.split("/")[2]) and isinstance(entries, tuple))
-    for pid, folder, entries in by_pid:
-        found = [inode for inode in (_inode(e) for e in entries)
-                 if inode in inodes and inode not in owners]
-        if found:
-            name = comms.get(f"/proc/{folder}/comm")
-            shown = name.decode("utf-8", "replace").rstrip("\n") if isinstance(
-                name, (bytes, bytearray)) else ""
-            for inode in dict.fromkeys(found):
-                owners[inode] = f"{pid}/{shown or '-'}"
-            if len(owners) == len(inodes):
-                break
-    return owners
-
-
-def _number(text: str) -> bool:
-    """ASCII digits only (``str.isdigit`` takes '²', which ``int`` refuses)."""
-    return text.isascii() and text.isdigit()
-
-
-def _inode(entry: Entry) -> int | None:
-    target = entry.target if isinstance(entry, Entry) and isinstance(entry.target, str) else ""
-    if target.startswith("socket:[") and target.endswith("]") and _number(target[8:-1]):
-        return int(target[8:-1])
-    return None
-
-
 class Found(NamedTuple):
     """What the views are made of: the sockets of the files read (of unix, the listening
     ones), with their owners, and the host's addresses (empty when not read)."""
@@ -222,6 +173,7 @@ def gather(files: Mapping[str, bytes], fd_lists: Mapping[str, object],
     unix = [u for u in unix if u.listening]  # the thousands of connections are shown nowhere
     inodes = {s.inode for s in sockets if s.inode} | {u.inode for u in unix if u.inode}
     owners = owners_from(fd_lists, comms, inodes)
+    from tstconfig_plugins.sources.accepting import local_ipv4, local_ipv6
     return Found(
         sockets=[replace(s, owner=owners.get(s.inode, "-")) for s in sockets],
         unix=[replace(u, owner=owners.get(u.inode, "-")) for u in unix],
@@ -248,14 +200,6 @@ def read_sockets(proc_root: str, protos: Sequence[str]) -> list[Socket]:
                           timeout=10.0, max_size=DEFAULT_MAX_SIZE)
     tables = {p: a for p, a in zip(protos, answers) if isinstance(a, (bytes, bytearray))}
     return sockets_from(tables, answers[-2], answers[-1])  # type: ignore[arg-type]
-
-
-def socket_owners(proc_root: str, inodes: set[int]) -> dict[int, str]:
-    """inode -> ``PID/comm``, for the sockets of a /proc whose owners can be read."""
-    host = LocalHost(proc_root=proc_root)
-    fd_lists, comms = host.answer(list(OWNER_REQUESTS), timeout=10.0,
-                                  max_size=DEFAULT_MAX_SIZE)
-    return owners_from(fd_lists, comms, inodes)  # type: ignore[arg-type]
 
 
 def layout(rows: Sequence[Sequence[str]], minimums: Sequence[int]) -> tuple[list[str], tuple[int, ...]]:
@@ -318,98 +262,3 @@ def unix_table(unix: Sequence[UnixSocket]) -> tuple[list[str], tuple[int, ...]]:
     """One row per listening unix socket, keyed by its path, sorted by path."""
     rows = [(u.path, u.type, *_program_pid(u.owner)) for u in _listening_unix(unix)]
     return layout([UNIX_HEADER, *rows], (ADDRESS_WIDTH, 9, 15))
-
-
-# -- the host's addresses, and what accepts on each ------------------------------------
-
-def local_ipv4(text: str) -> list[str]:
-    """The host's IPv4 addresses, from /proc/net/fib_trie: the leaves with a ``/32 host
-    LOCAL`` route, as ``ip address`` lists them (127.0.0.1, not all of 127.0.0.0/8)."""
-    found: set[ipaddress.IPv4Address] = set()
-    leaf = None
-    for line in text.splitlines():
-        words = line.split()
-        if len(words) == 2 and words[0] == "|--":
-            leaf = _ipv4(words[1])
-        elif leaf is not None and words[:1] == ["/32"] and words[2:3] == ["LOCAL"]:
-            found.add(leaf)
-    return [_written(a) for a in sorted(found)]
-
-
-def _ipv4(text: str) -> ipaddress.IPv4Address | None:
-    try:
-        return ipaddress.IPv4Address(text)
-    except ValueError:
-        return None  # a line the kernel would not print
-
-
-def local_ipv6(text: str) -> list[str]:
-    """The host's IPv6 addresses, from /proc/net/if_inet6 (32 hex digits in network
-    order, then the interface's number, prefix, scope, flags and name)."""
-    found: set[ipaddress.IPv6Address] = set()
-    for line in text.splitlines():
-        words = line.split()
-        if words and len(words[0]) == 32:
-            try:
-                found.add(ipaddress.IPv6Address(bytes.fromhex(words[0])))
-            except ValueError:
-                continue  # a line the kernel would not print
-    return [_written(a) for a in sorted(found)]
-
-
-def _written(address: IPAddress) -> str:
-    """An address as the socket tables write it (``::ffff:127.0.0.1``, which Python
-    before 3.13 writes ``::ffff:7f00:1``)."""
-    family = socket.AF_INET if address.version == 4 else socket.AF_INET6
-    return socket.inet_ntop(family, address.packed)
-
-
-def endpoint(ip: str, port: int) -> str:
-    """``127.0.0.1:8080``, ``[::1]:8080``: IPv6 in brackets, as ``ss`` and URLs write it,
-    so an address can be told from its port."""
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-
-
-ACCEPTING_HEADER = ("Address", "Proto", "Local Address", "Program", "PID")
-
-
-def accepting_table(sockets: Sequence[Socket], ipv4: Sequence[str],
-                    ipv6: Sequence[str]) -> tuple[list[str], tuple[int, ...]]:
-    """One row per address:port a client could reach and a socket that takes it there.
-
-    A socket bound to one address answers for that address; one bound to the wildcard
-    (0.0.0.0, ::) answers for the wildcard and for each of the host's addresses of its
-    family (``ipv4``, ``ipv6``). A ``::`` socket may take IPv4 too (IPV6_V6ONLY off),
-    but /proc does not say, so it is not listed for IPv4 addresses; a socket bound to an
-    IPv4-mapped address (``::ffff:10.0.0.5``) is, for that IPv4 address. Rows are sorted
-    by port, protocol (tcp, udp: the family is the address's) and address, and for one
-    address the socket bound to it comes before a wildcard one, as the kernel chooses.
-    """
-    rows = []
-    for s in sorted((s for s in sockets if s.listening), key=lambda s: (s.local, s.owner)):
-        transport = s.proto.rstrip("6")
-        for address, direct in _answers_for(s.local_ip, ipv4, ipv6):
-            rows.append(((s.port, transport, address.version, int(address), not direct),
-                         (endpoint(_written(address), s.port), transport,
-                          endpoint(s.local_ip, s.port), *_program_pid(s.owner))))
-    rows.sort(key=lambda r: r[0])  # stable: equal keys keep the sockets' order
-    return layout([ACCEPTING_HEADER, *(r[1] for r in rows)],
-                  (ADDRESS_WIDTH, 5, ADDRESS_WIDTH, 15))
-
-
-def _answers_for(local_ip: str, ipv4: Sequence[str],
-                 ipv6: Sequence[str]) -> list[tuple[IPAddress, bool]]:
-    """The addresses a socket bound to ``local_ip`` takes connections on, each with
-    whether it is the bound address itself (False: through the wildcard)."""
-    address = ipaddress.ip_address(local_ip)
-    found = [(address, True)]
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:10.0.0.5 takes IPv4 on 10.0.0.5
-        found.append((address, True))
-    if address.is_unspecified:
-        found += [(ipaddress.ip_address(a), False)
-                  for a in (ipv4 if address.version == 4 else ipv6)]
-    first: dict[IPAddress, bool] = {}
-    for each, direct in found:
-        first.setdefault(each, direct)
-    return list(first.items())

@@ -14,7 +14,7 @@ from tstconfig_core.api import (HostError, ListFolder, LocalHost, ProgramResult,
                                 RunProgram, TooLargeAnswer)
 from tstconfig_core.contract.hosts import TimeoutAnswer
 from tstconfig_core.hosts import programs, tree
-from tstconfig_plugins.sources.sockets import OWNER_REQUESTS
+from tstconfig_plugins.sources.owners import OWNER_REQUESTS
 
 
 def gone(pid: int) -> bool:

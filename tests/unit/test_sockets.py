@@ -13,9 +13,11 @@ import pytest
 from conftest import FIXTURES
 from tstconfig_core.api import DEFAULT_MAX_SIZE, LocalHost, ReadFile
 from tstconfig_plugins.parsers.fixed import cut
-from tstconfig_plugins.sources.sockets import (
-    OWNER_REQUESTS, Found, _ip, accepting_table, endpoint, gather, listening_table, local_ipv4,
-    local_ipv6, netstat_table, parse_table, parse_unix, read_sockets, socket_owners, unix_table)
+from tstconfig_plugins.sources.accepting import (accepting_table, endpoint, local_ipv4,
+                                                 local_ipv6)
+from tstconfig_plugins.sources.owners import OWNER_REQUESTS, socket_owners
+from tstconfig_plugins.sources.sockets import (Found, _ip, gather, listening_table, netstat_table,
+                                               parse_table, parse_unix, read_sockets, unix_table)
 
 ROOT = str(FIXTURES / "proc" / "seed")
 HOST = FIXTURES / "proc" / "listening"
