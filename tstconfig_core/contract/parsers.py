@@ -73,6 +73,11 @@ class Parser(ABC):
     #: names, or its own ``options``). A block that chooses this parse mode and sets
     #: none of them gets an error at its ``parse_mode`` line, before its source is read.
     requires: ClassVar[frozenset[str]] = frozenset()
+    #: Optional (API 1.5): the parser reads whole documents, whose blank and comment
+    #: lines matter (a YAML block of text): it gets every line after
+    #: ``skip_header_lines`` and ``read_lines``, none dropped, so its line numbers are
+    #: the text's.
+    whole_text: ClassVar[bool] = False
 
     @abstractmethod
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:

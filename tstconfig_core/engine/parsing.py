@@ -39,14 +39,18 @@ def without_blanks(lines: Sequence[str], options: ParseOptions) -> list[str]:
     return [ln for ln in lines if ln and not ln.isspace()]
 
 
-def candidate_lines(lines: Sequence[str], options: ParseOptions) -> list[str]:
-    """The lines that may become rows: after skip/read, without blanks and comments."""
+def candidate_lines(lines: Sequence[str], options: ParseOptions,
+                    parser: Parser | None = None) -> list[str]:
+    """The lines that may become rows: after skip/read, without blanks and comments
+    (with them, for a parser of whole documents: ``Parser.whole_text``)."""
+    if parser is not None and parser.whole_text:
+        return list(selected_lines(lines, options))
     return without_blanks(selected_lines(lines, options), options)
 
 
 def parse_rows(lines: Sequence[str], options: ParseOptions, parser: Parser) -> Parsed:
     """Apply skip/read, blank and comment lines; the parser makes the rows."""
-    return _checked(parser.parse(candidate_lines(lines, options), options))
+    return _checked(parser.parse(candidate_lines(lines, options, parser), options))
 
 
 def parse_narrowed(lines: Sequence[str], options: ParseOptions, parser: Parser,
@@ -109,7 +113,7 @@ def _parse_within(block: Block, data: SourceData, parser: Parser, wanted: Wanted
         block.narrowed = wanted if block.parsed is not None else None
     if block.parsed is None:
         block.head = tuple(lines[:options.skip_header_lines + HEAD_LINES])
-        candidates = candidate_lines(lines, options)
+        candidates = candidate_lines(lines, options, parser)
         budget.charge(POINTER * len(candidates) + lines_cost(block.head))
         if isinstance(lines, Lines):  # the source's own, handed over: only they are left
             budget.owned = candidates
@@ -131,8 +135,8 @@ def _parse_parts(block: Block, data: SourceData, parser: Parser) -> None:
     files = block.row_files
     start = 0
     for name, count in data.parts:
-        parsed = _checked(parser.parse(candidate_lines(lines[start:start + count], options),
-                                       options))
+        parsed = _checked(parser.parse(
+            candidate_lines(lines[start:start + count], options, parser), options))
         start += count
         files.update(dict.fromkeys(map(id, parsed.rows), name))
         rows.extend(parsed.rows)
