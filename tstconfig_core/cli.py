@@ -4,11 +4,11 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from tstconfig_core import __version__
+from tstconfig_core import __version__, snapshot
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.context import RunSettings
@@ -139,6 +139,7 @@ def _print_schema(kind: str) -> None:
               type=click.Path(exists=True, file_okay=False),
               help="Where /proc is read from (default /proc, or DIR/proc with --root; also "
                    "TSTCONFIG_PROC_ROOT).")
+@snapshot.options  # --var, --snapshot OUT, --all-rows, --include-sensitive: in **snap
 @click.option("--check", "check_only", is_flag=True,
               help="Only read and validate the definitions (unknown directives and "
                    "plugins, bad numbers and regular expressions, options their parse "
@@ -166,10 +167,9 @@ def _print_schema(kind: str) -> None:
 @click.pass_context
 def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str, ...],
          quiet: bool, verbose: bool, exitfirst: bool, color: str, waivers: str | None,
-         timeout: float, max_size: str, no_commands: bool, root: str | None,
-         proc_root: str | None,
-         check_only: bool, list_ids: bool, inspect: bool, inspect_rows: int,
-         schema: str | None, list_plugins: bool, disable_plugins: str, debug: bool) -> None:
+         timeout: float, max_size: str, no_commands: bool, root: str | None, proc_root: str | None,
+         check_only: bool, list_ids: bool, inspect: bool, inspect_rows: int, schema: str | None,
+         list_plugins: bool, disable_plugins: str, debug: bool, **snap: Any) -> None:
     """Check a host against DEFINITION files (a file, a directory of *.tstconfig, or -)."""
     from tstconfig_core.loading.registry import CORE_DISTRIBUTION, PluginRegistry, canonical
     disabled = [d for d in disable_plugins.split(",") if d.strip()]
@@ -194,7 +194,7 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         raise click.UsageError("-q and -v ask for opposite things; give one of them")
     accepted = _waivers(waivers)  # (validated by --check too)
     modes = [flag for flag, on in (("--check", check_only), ("--list-ids", list_ids),
-                                   ("--inspect", inspect)) if on]
+                                   ("--inspect", inspect), ("--snapshot", snap["snapshot"])) if on]
     if len(modes) > 1:
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
     if modes and reporters:
@@ -207,7 +207,9 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-size") from None
     settings = RunSettings(timeout=timeout, max_size=size, no_commands=no_commands,
-                           proc_root=proc_root, root=root)
+                           proc_root=proc_root, root=root, variables=snap.pop("variables"))
+    if any(snap.values()):  # --snapshot, or its options without it (refused)
+        ctx.exit(snapshot.take(registry, settings, definitions, debug=debug, **snap))
     if inspect:
         from tstconfig_core.inspect import InspectPrinter
         printer = InspectPrinter(sys.stdout, inspect_rows)

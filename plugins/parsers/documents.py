@@ -61,6 +61,28 @@ def _located(kind: str, text: str, index: int, problem: str) -> PluginError:
                        f"after skip_header_lines): {problem}: {quoted!r}")
 
 
+class ExactFloat(float):
+    """A JSON number a float would round (``0.99999999999999999`` is 1.0, ``-1e-400``
+    -0.0, ``1e999`` infinity): a float for queries, its text as written for a cell, so
+    that assertions compare it exactly, as they compare every number."""
+
+    text: str
+
+
+#: What an ExactFloat takes beyond a float's estimate (its dict and its text).
+_EXACT_COST = 320
+
+
+def exact_float(text: str) -> float:
+    number = float(text)
+    if repr(number) == text:
+        return number  # (the usual case: the float says it exactly)
+    exact = ExactFloat(text)
+    exact.text = text
+    charge_memory(_EXACT_COST + len(text))
+    return exact
+
+
 def read_json(lines: Sequence[str]) -> object:
     """The JSON document of the lines; a located PluginError when it is not JSON."""
     if not any(lines):
@@ -68,7 +90,7 @@ def read_json(lines: Sequence[str]) -> object:
     text = _text(lines)
     charge_memory(_json_cost(text))
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_float=exact_float)
     except json.JSONDecodeError as exc:
         raise _located("JSON", text, exc.pos, exc.msg) from None
     except RecursionError:
@@ -234,6 +256,8 @@ def cell(value: object) -> str:
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
+            if isinstance(value, ExactFloat):
+                return value.text
             return repr(value) if math.isfinite(value) else json.dumps(value)
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=False,
                           default=str)

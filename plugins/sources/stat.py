@@ -147,8 +147,10 @@ class StatSource(Source):
         group_file, passwd_file = answers.pop(), answers.pop()
         paths: list[str] = []
         found: list[Answer] = []
+        seen: set[str] = set()
         for path, answer in zip(_unique(request.args), answers):
             if not is_glob(path):
+                seen.add(path)
                 paths.append(path)
                 found.append(answer)
             elif isinstance(answer, HostError):
@@ -157,7 +159,8 @@ class StatSource(Source):
                 raise PluginError(f"no path matches {path!r}; {_ALLOW}")
             else:
                 for match in sorted(answer):  # type: ignore[union-attr]
-                    if match not in paths:
+                    if match not in seen:
+                        seen.add(match)
                         paths.append(match)
                         found.append(answer[match])  # type: ignore[index]
         return _data(paths, [*found, passwd_file, group_file], request.max_size)

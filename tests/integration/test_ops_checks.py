@@ -72,7 +72,8 @@ def test_any_and_none_name_the_rows_that_decide(tmp_path):
     assert outcomes(report) == [(6, "passed"), (7, "passed"), (8, "failed"), (9, "failed")]
     assert report["results"][2]["message"] == "none of 6 row(s) satisfies assert_eq 8080"
     assert report["results"][3]["message"].startswith(
-        "3 of 6 row(s) satisfy assert_gt 100: '' (cannot be checked: assert_gt: the value '' is not")
+        "1 of 6 row(s) satisfy assert_gt 100, and 2 cannot be checked: '' (cannot be checked: "
+        "assert_gt: the value '' is not")
     assert report["errors"] == []
     report = run(tmp_path, text.replace("property ACCEPT", "where dport ~ [0-9]+\nproperty ACCEPT"))
     assert report["results"][3]["message"] == "1 of 4 row(s) satisfy assert_gt 100: '443'"
@@ -328,3 +329,67 @@ def test_check_knows_a_let_variable_but_not_its_value(tmp_path):
         "property, or --var nope=VALUE; set: ratio)",
         "ERROR: d.tstconfig:6: assert_gt needs one number (ASCII digits, like 42, -1, 0.5 or "
         "1e6), not 'x'"]
+
+
+# -- found by trying it as an adversary (issue 14 review) ---------------------------------
+
+def test_a_sensitive_variable_is_only_for_assertions(tmp_path):
+    """Anywhere but an assertion's arguments its value could reach a report: a source
+    line, a section, a name (an id), an error."""
+    (tmp_path / "secret").write_text("token s3cr3t\n")
+    text = ("file secret\nsensitive\nproperty token\nlet pw\n"
+            "command echo k ${pw}\nproperty k\nassert_eq nope\n"
+            "file secret\nname check ${pw}\nproperty token\nassert_eq ${pw}\n"
+            "file secret\nproperty token\nassert_eq ${pw}\nassert_eq x${pw}\n")
+    report = run(tmp_path, text)
+    assert "s3cr3t" not in str(report) and "s3cr3t" not in report["stdout"]
+    errors = messages(report)
+    assert errors[0].startswith("5: variable 'pw' holds a value of a sensitive block: use it "
+                                "only in an assertion's arguments")
+    assert errors[1].startswith("9: variable 'pw' holds a value of a sensitive block")
+    # (the first two blocks broke; in an assertion the value is used, and never shown)
+    assert outcomes(report) == [(7, "not_run"), (11, "not_run"), (14, "passed"),
+                                (15, "failed")]
+    assert report["results"][3]["message"].endswith("(the block is sensitive)")
+
+
+@pytest.mark.parametrize("bad_line", ['where target = "ACCEPT', "wehre target = ACCEPT",
+                                      "sensitiv"])
+def test_a_line_that_cannot_be_read_breaks_its_block(tmp_path, bad_line):
+    """It may have been a filter, a selector or a setting: the assertions after it must not
+    check what it was meant to change (here: port 53 is a DROP rule)."""
+    (tmp_path / "rules").write_text("-A INPUT -p tcp --dport 22 -j ACCEPT\n"
+                                    "-A INPUT -p udp --dport 53 -j DROP\n")
+    text = (r"file rules" "\nparse_mode regex\n"
+            r"pattern --dport (?P<dport>\d+) -j (?P<target>\S+)" "\n"
+            "property 22\nassert_eq ACCEPT\n" + bad_line + "\nproperty 53\nassert_defined\n")
+    report = run(tmp_path, text)
+    assert outcomes(report) == [(5, "passed"), (8, "not_run")]
+    assert messages(report)[0].endswith("; the 1 assertion(s) left in this block were not run")
+
+
+def test_a_failed_section_leaves_nothing_to_select(tmp_path):
+    (tmp_path / "a.ini").write_text("[one]\na = 1\n")
+    text = ("file a.ini\nsyntax ini\nsection nosuch\nproperty a\nassert_undefined\n"
+            "section_size\nassert_eq 0\nwhere_clear\nproperty a\nassert_undefined\n"
+            "section one\nproperty a\nassert_eq 1\n")
+    report = run(tmp_path, text)
+    assert outcomes(report) == [(5, "not_run"), (7, "not_run"), (10, "not_run"), (13, "passed")]
+    assert messages(report)[1] == ("4: property has no rows to select from: the section at "
+                                   "line 3 failed (a section starts over)")
+
+
+def test_an_empty_pattern_is_an_error(tmp_path):
+    report = run(tmp_path, "file /etc/passwd\nparse_mode regex\npattern\nproperty root\n"
+                           "assert_undefined\n")
+    assert outcomes(report) == [(5, "not_run")]
+    assert messages(report)[0].startswith("3: pattern: needs a regular expression")
+
+
+def test_default_mistakes(tmp_path):
+    (tmp_path / "c").write_text("a 1\n")
+    text = ("file c\nproperty b\ndefault\nassert_defined\nproperty b\ndefault 2\ndefault 3\n"
+            "assert_eq 2\nproperty b\nassert_undefined\ndefault 4\nassert_eq 4\n")
+    report = run(tmp_path, text)
+    assert outcomes(report) == [(4, "failed"), (8, "passed"), (10, "passed"), (12, "failed")]
+    assert [e.split(":")[0] for e in messages(report)] == ["3", "7", "11"]

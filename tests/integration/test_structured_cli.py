@@ -330,3 +330,23 @@ def test_yaml_blank_lines_are_the_texts_own(tmp_path):
         assert_matches Authorized use only\\.\\n\\nLogged\\.\\n?
         """)
     assert "Assertions passed: 1" in result.stdout, result.stdout
+
+
+def test_json_numbers_are_compared_as_written(tmp_path):
+    """A float would round 0.99999999999999999 to 1.0 and -1e-400 to -0.0: assertions
+    compare numbers exactly, so a cell is the number as the JSON writes it."""
+    doc = tmp_path / "n.json"
+    doc.write_text('{"a": 0.99999999999999999, "b": -1e-400, "c": 2.50, "d": 1.5}\n')
+    result = run(tmp_path, f"""\
+        file {doc}
+        parse_mode json
+        property a
+        assert_lt 1
+        property b
+        assert_lt 0
+        property c
+        assert_eq 2.50
+        property d
+        assert_eq 1.5
+        """)
+    assert "Assertions passed: 4" in result.stdout, result.stdout

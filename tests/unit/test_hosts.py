@@ -127,3 +127,40 @@ def test_a_program_leaves_nothing_behind(tmp_path):
             return
         time.sleep(0.05)
     pytest.fail("the program's child outlived it")
+
+
+def test_a_pattern_in_a_folder_that_cannot_be_read_is_an_error_not_no_match():
+    """glob.glob says "no match" for a folder it may not list: a check that nothing is
+    there (allow_missing, assert_undefined) would pass. Run as nobody (forked)."""
+    import glob  # noqa: F401 (imported before the fork gives up root)
+    import shutil
+    import tempfile
+    from pathlib import Path
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))  # (searchable by nobody, as /tmp is)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.conf").write_text("a\n")
+    locked.chmod(0)
+    tmp_path.chmod(0o755)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: nobody, where it is root
+        try:
+            if os.geteuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            host = LocalHost()
+            answers = host.answer([ReadFile(f"{locked}/*", glob=True),
+                                   StatPath(f"{locked}/*.conf", glob=True),
+                                   ReadFile(f"{tmp_path}/*.none", glob=True)], 5, 10**6)
+            os.write(write, repr([str(a) if isinstance(a, HostError) else a
+                                  for a in answers]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    got = os.read(read, 65536).decode()
+    locked.chmod(0o755)
+    shutil.rmtree(tmp_path)
+    expected = f"cannot look in '{locked}' for '{locked}/*': permission denied"
+    assert got == repr([expected, expected.replace("/*'", "/*.conf'"), {}])

@@ -54,6 +54,7 @@ class Block:
     ignore_case: bool = False          # keys compared without case (`ignore_case`)
     allow_missing: bool = False        # no file is no error (`allow_missing`)
     skipped: str | None = None         # why `only_if_exists` skips the block
+    assertions_seen: int = 0           # how many of its assertions were reached so far
     parse_mode_line: Directive | None = None  # the `parse_mode` line (required options)
     sensitive_directive: bool = False  # `sensitive` was run (the plan knew it already)
     # -- naming: the BLOCK part of its checks' ids, and a name for the next assertion
@@ -70,6 +71,8 @@ class Block:
     value: tuple[str, ...] | None = None
     no_value: Directive | None = None         # the selector that failed, leaving no value
     defaulted: bool = False                   # the value is a `default`'s
+    default_seen: bool = False                # a `default` followed the selector
+    checked_since_selector: bool = False      # an assertion followed the selector
     #: Before the first `where` since the last `section`: what `where_clear` goes back to.
     filtering: bool = False
     unfiltered: Sequence[Row] | None = None
@@ -107,10 +110,14 @@ class Block:
         return self.broken_reason is not None
 
     def fail(self, message: str) -> DirectiveError:
-        """Mark the block unusable; its assertions will not run, and the error says so."""
+        """Mark the block unusable; its assertions from here on will not run, and the
+        error says how many."""
         self.broken_reason = message
-        if self.plan.assertions:
-            message += f"; the {self.plan.assertions} assertion(s) of this block were not run"
+        left = self.plan.assertions - self.assertions_seen
+        if left > 0:
+            which = "assertion(s) of this block" if not self.assertions_seen else (
+                "assertion(s) left in this block")
+            message += f"; the {left} {which} were not run"
         return DirectiveError(message)
 
     # -- settings ------------------------------------------------------------------

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 def assertion(it: Interpreter, d: Directive) -> None:
     block = it.need_block(d)
     block.read_due = True
+    block.assertions_seen += 1
+    block.checked_since_selector = True
     named, block.pending_name = block.pending_name, None
-    check = (" ".join(named.args) if named is not None else
+    check = (" ".join(named.shown_args) if named is not None else
              check_part(block.section_name, block.selector, block.keys, d.keyword,
                         d.shown_args))
     if block.id_part is None:  # (a name is given before the block's first assertion)
@@ -40,7 +42,7 @@ def assertion(it: Interpreter, d: Directive) -> None:
         _result(it, d, block, ids, NOT_RUN, reason)
         return
     try:
-        d = values.expanded(it, d)
+        d = values.expanded(it, d, checking=True)
     except DirectiveError as exc:
         _result(it, d, block, ids, NOT_RUN, f"the check could not be made: {exc}")
         raise
@@ -89,7 +91,7 @@ def _why_not_run(it: Interpreter, block: Block, d: Directive) -> str | None:
 
 def _validate(it: Interpreter, d: Directive) -> None:
     try:
-        d = values.expanded(it, d)
+        d = values.expanded(it, d, checking=True)
     except values.NotKnownYet:
         return  # its arguments are known once the source is read
     if d.keyword in rowsets.QUANTIFIERS:

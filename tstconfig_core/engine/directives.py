@@ -167,7 +167,7 @@ def section(it: Interpreter, d: Directive) -> None:
         return
     rows = parsed.sections.get(name)
     if rows is None:
-        block.selected = NO_ROWS
+        block.selected, block.filter_failed = NO_ROWS, d  # nothing to select from
         raise DirectiveError(unknown_section(name, list(parsed.sections), block.sensitive))
     block.selected = rows  # type: ignore[assignment]  (the same list: its index is cached)
 
@@ -200,12 +200,14 @@ def _selecting(it: Interpreter, d: Directive, selector: str,
     block = it.need_block(d)
     block.keys, block.selector, block.read_due = keys, selector, True
     block.parse_due = block.parse_due or selector != "exit_status"
-    block.value, block.defaulted = None, False
+    block.value = None
+    block.defaulted = block.default_seen = block.checked_since_selector = False
     block.no_value = d  # until the value is had
     failed = block.filter_failed
     if failed is not None and selector != "exit_status":
-        raise DirectiveError(f"{selector} has no rows to select from: the where at line "
-                             f"{failed.line} failed (where_clear or section starts over)")
+        again = "where_clear or section" if failed.keyword == "where" else "a section"
+        raise DirectiveError(f"{selector} has no rows to select from: the {failed.keyword} at "
+                             f"line {failed.line} failed ({again} starts over)")
     return block
 
 
@@ -238,7 +240,7 @@ def exit_status(it: Interpreter, d: Directive) -> None:
 def name(it: Interpreter, d: Directive) -> None:
     """Names the block (before its first selector or assertion), else the next assertion."""
     block = it.need_block(d)
-    text = " ".join(d.args)
+    text = " ".join(d.shown_args)  # (as written: an id does not change with a variable)
     if not text.strip():
         raise DirectiveError("name needs a text: the name of this block (before its first "
                              "property, section or assertion) or of the next assertion")

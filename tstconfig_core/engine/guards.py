@@ -50,7 +50,11 @@ def only_if_exists(it: Interpreter, d: Directive) -> None:
     host = it.ctx.host
     for path in d.args:
         if globbing.has_magic(path):
-            found = bool(host.matches(path))
+            try:
+                found = bool(host.matches(path))
+            except HostError as exc:  # (a folder that cannot be looked in)
+                raise DirectiveError(f"only_if_exists: cannot tell whether anything matches "
+                                     f"{path!r}: {exc}") from None
         else:
             answer = host.answer([StatPath(path)], block.timeout, block.max_size)[0]
             if isinstance(answer, HostError) and not isinstance(answer, NoSuchPath):

@@ -46,6 +46,7 @@ class Interpreter:
         self.capped = False  # past the error cap: the rest is read for its ids only
         self.variables: dict[str, values.Variable] = {}
         self.substituting = False  # ${NAME} is replaced (the file has `let`, or --var)
+        self.checking = False  # an assertion's arguments are being replaced
 
     # -- the file, block by block ------------------------------------------------
 
@@ -80,7 +81,7 @@ class Interpreter:
                 if item.warning:
                     self.ctx.emit(WarningEvent(item.file, item.line, item.message))
                 else:
-                    self.report(item.file, item.line, item.message)
+                    self.report(item.file, item.line, self._unread(item.message))
             elif not self.capped or item.keyword in self._id_keywords:
                 self.guarded(item, lambda: self._run(item))
 
@@ -91,6 +92,8 @@ class Interpreter:
                 d = values.expanded(self, d)
             except values.NotKnownYet:
                 pass  # --check: nothing is read, so nothing of it is checked
+            except DirectiveError as exc:  # what the line would have done is not known
+                raise DirectiveError(self._unread(str(exc))) from None
         run(self, d)
 
     def _start_block(self, text: BlockText) -> None:
@@ -184,7 +187,16 @@ class Interpreter:
         if self.block is not None and keyword in self.parser_options():
             return directives.parser_option
         from tstconfig_core.engine.keywords import unknown_keyword  # (the error path)
-        raise DirectiveError(unknown_keyword(self.ctx, keyword, self.block))
+        raise DirectiveError(self._unread(unknown_keyword(self.ctx, keyword, self.block)))
+
+    def _unread(self, message: str) -> str:
+        """A line of a block that could not be read, or whose keyword is unknown, breaks
+        the block: it may have been a filter, a selector or a setting (`wehre`,
+        `sensitiv`), and the assertions after it would check what it was to change."""
+        block = self.block
+        if block is None or block.broken:
+            return message
+        return str(block.fail(message))
 
     def guarded(self, d: Directive, action: Callable[[], object]) -> None:
         """Run ``action`` for directive ``d``; every failure becomes an error at its line."""

@@ -67,8 +67,8 @@ def where(it: Interpreter, d: Directive) -> None:
     block = it.need_block(d)
     failed = block.filter_failed
     if failed is not None:
-        raise DirectiveError(f"where: the where at line {failed.line} failed, so this one has "
-                             "no rows to filter (where_clear or section starts over)")
+        raise DirectiveError(f"where: the {failed.keyword} at line {failed.line} failed, so "
+                             "this one has no rows to filter")
     try:
         _filter(it, block, d)
     except BlockBroken:
@@ -133,7 +133,8 @@ def where_clear(it: Interpreter, d: Directive) -> None:
         raise DirectiveError("where_clear takes no arguments")
     if block.filtering:
         block.selected, block.unfiltered, block.filtering = block.unfiltered, None, False
-    block.filter_failed = None
+    if block.filter_failed is not None and block.filter_failed.keyword == "where":
+        block.filter_failed = None  # (a failed section stays failed until the next one)
     block.value, block.no_value = None, d
 
 
@@ -161,7 +162,8 @@ def judge(it: Interpreter, block: Block, d: Directive) -> tuple[bool, str]:
             if not isinstance(passed, bool):
                 raise TypeError(f"check() returned {type(passed).__name__}, not a bool")
             outcomes.append(passed)
-    return _verdict(block, d.keyword, " ".join((inner, *args)), values, outcomes)
+    # (as written: a variable's value is no part of what the message says of the test)
+    return _verdict(block, d.keyword, " ".join(d.shown_args), values, outcomes)
 
 
 def _inner(it: Interpreter, d: Directive) -> tuple[Assertion, str, tuple[str, ...]]:
@@ -180,8 +182,12 @@ def _inner(it: Interpreter, d: Directive) -> tuple[Assertion, str, tuple[str, ..
 
 
 def validate(it: Interpreter, d: Directive) -> None:
-    """``--check``: the assertion named exists and takes its arguments."""
+    """``--check``: the assertion named exists and takes its arguments, after a property."""
     _inner(it, d)
+    block = it.block
+    if block is not None and block.selector not in ("property", "none"):
+        raise DirectiveError(f"{d.keyword} checks rows: it goes after a property (not after "
+                             f"{block.selector})")
 
 
 def _verdict(block: Block, keyword: str, test: str, values: list[tuple[str, ...]],
@@ -204,7 +210,10 @@ def _verdict(block: Block, keyword: str, test: str, values: list[tuple[str, ...]
         return False, said + (f": {_rows_named(block, values, bad, outcomes)}" if bad else "")
     else:
         bad = [i for i, ok in enumerate(outcomes) if ok is not False]
-        said = f"{len(bad)} of {count} row(s) satisfy {test}"
+        unsure = sum(isinstance(outcomes[i], str) for i in bad)
+        said = (f"{len(bad)} of {count} row(s) satisfy {test}" if not unsure else
+                f"{len(bad) - unsure} of {count} row(s) satisfy {test}, and {unsure} cannot "
+                "be checked")
     if not bad:
         return True, ""
     return False, f"{said}: {_rows_named(block, values, bad, outcomes)}"

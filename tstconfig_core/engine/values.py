@@ -49,10 +49,13 @@ def uses_variables(text: str, pairs: tuple[tuple[str, str], ...]) -> bool:
     return bool(pairs) or _LET_LINE.search(text) is not None
 
 
-def expanded(it: Interpreter, d: Directive) -> Directive:
-    """``d`` with its variables replaced (``d`` itself when it uses none)."""
+def expanded(it: Interpreter, d: Directive, checking: bool = False) -> Directive:
+    """``d`` with its variables replaced (``d`` itself when it uses none). Only an
+    assertion (``checking``) may use a variable set in a sensitive block: everywhere else
+    the value could reach a report (a source line, an id, an error)."""
     if not it.substituting or not any("${" in arg for arg in d.args):
         return d
+    it.checking = checking
     args: list[str] = []
     for arg in d.args:
         whole = NAME.fullmatch(arg[2:-1]) if arg.startswith("${") and arg.endswith("}") else None
@@ -84,8 +87,12 @@ def _value(it: Interpreter, d: Directive, name: str) -> tuple[str, ...]:
     if found.value is None:
         raise DirectiveError(f"variable {name!r} has no value: the property it was set "
                              f"from at line {found.line} was undefined")
-    if found.sensitive and it.block is not None:
-        it.block.sensitive_directive = True  # what it holds must not be shown here either
+    if found.sensitive:
+        if not it.checking or it.block is None:
+            raise DirectiveError(
+                f"variable {name!r} holds a value of a sensitive block: use it only in an "
+                f"assertion's arguments (reports show ${{{name}}} there, never the value)")
+        it.block.sensitive_directive = True  # the check's reason may quote it
     return found.value
 
 
@@ -114,9 +121,12 @@ def default(it: Interpreter, d: Directive) -> None:
     """``default VALUE...``: the value of the property just selected, when it is
     undefined (a program's built-in default, as sshd's ``PermitRootLogin``)."""
     block = it.need_block(d)
-    if block.selector != "property":
+    if block.selector != "property" or block.checked_since_selector or block.default_seen:
         raise DirectiveError("default goes right after a property: it is the value of that "
                              "property when the data does not set it")
+    if not d.args:
+        raise DirectiveError("default needs a value (default \"\" for an empty one)")
+    block.default_seen = True
     if block.no_value is None and block.value is None:
         block.value = tuple(d.args)
         block.defaulted = True

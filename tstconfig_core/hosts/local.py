@@ -76,7 +76,8 @@ class LocalHost(Host):
     def _failed(self, exc: OSError, path: str) -> HostError:
         local = self._mapped(path) if self.proc_root or self.root else path
         here = f" (here: {local})" if local != path else ""
-        kind = NoSuchPath if isinstance(exc, FileNotFoundError) else HostError
+        # (a path through a file, /etc/passwd/x, has nothing at it either)
+        kind = NoSuchPath if isinstance(exc, (FileNotFoundError, NotADirectoryError)) else HostError
         return kind(f"{exc.strerror or exc}{here}")
 
     # -- the primitives ---------------------------------------------------------------
@@ -130,15 +131,43 @@ class LocalHost(Host):
 
     def matches(self, pattern: str, deadline: float | None = None) -> list[str]:
         import glob  # (only sources that ask for many paths at once need it)
+        inside = self.root is not None and not (self.proc_root and _under(pattern, PROC))
         try:
-            if self.root is not None and not (self.proc_root and _under(pattern, PROC)):
-                return sorted(_glob_inside(self.root, pattern, deadline))
-            return sorted(self._back(p) for p in _in_time(glob.iglob(self._mapped(pattern)),
-                                                          deadline))
+            if inside:
+                found = sorted(_glob_inside(self.root, pattern, deadline))  # type: ignore[arg-type]
+            else:
+                found = sorted(self._back(p) for p in _in_time(
+                    glob.iglob(self._mapped(pattern)), deadline))
         except TimeoutAnswer:
             raise
         except (HostError, ValueError):
             return []
+        if not found:  # nothing, or a folder that could not be looked in (glob says nothing)
+            _looked_in(self._mapped(pattern) if not inside else
+                       os.path.join(self.root, pattern.lstrip("/")), pattern)  # type: ignore
+        return found
+
+
+def _looked_in(mapped: str, pattern: str) -> None:
+    """HostError when the folder a pattern's matches would be in cannot be read: "no
+    match" must not stand for "could not look" (a check that nothing is there would
+    pass). The folder is the pattern's part before its first wildcard."""
+    import glob
+    parts = mapped.split("/")
+    first = next((i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    folder = "/".join(parts[:first]) or "/"
+    try:
+        found = os.stat(folder)
+    except FileNotFoundError:
+        return  # (nothing there: no match is the answer)
+    except OSError:  # a folder above it that cannot be searched
+        found = None
+    if found is None or (stat.S_ISDIR(found.st_mode) and not os.access(folder,
+                                                                      os.R_OK | os.X_OK)):
+        written = pattern.split("/")
+        at = next((i for i, part in enumerate(written) if glob.has_magic(part)), len(written))
+        shown = "/".join(written[:at]) or "/"
+        raise HostError(f"cannot look in {shown!r} for {pattern!r}: permission denied")
 
 
 def _entry(entry: os.DirEntry[str]) -> Entry:
