@@ -246,7 +246,7 @@ def _plain(value: object, surrogates: bool) -> object:
 
 
 def cell(value: object) -> str:
-    """A value as the text of one cell: a string as it is; a number as JSON writes it;
+    """A value as the text of one cell: a string as it is; a number as written;
     true, false and null as JSON writes them; an object or a list as compact JSON."""
     if isinstance(value, str):
         return value
