@@ -185,3 +185,16 @@ def test_version_order_agrees_with_dpkg():
         expected = -1 if lt.returncode == 0 else (0 if eq.returncode == 0 else 1)
         assert compare_versions(a, b) == expected, (a, b)
         compared += 1
+
+
+def test_assert_sha256_checks_a_value_without_writing_it():
+    from tstconfig_plugins.assertions.digest import AssertSha256, sha256_of
+    check = AssertSha256()
+    digest = sha256_of(["a b"])
+    assert check.check(("a b",), [digest])
+    assert not check.check(("a", "b"), [digest])  # the tokens, not their joined text
+    assert not check.check(None, [digest])
+    import hashlib
+    assert digest == hashlib.sha256(b"a b\0").hexdigest()  # as docs/language.md says
+    with pytest.raises(PluginError):
+        check.validate(["ABC"])

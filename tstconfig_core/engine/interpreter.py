@@ -194,8 +194,8 @@ class Interpreter:
         the block: it may have been a filter, a selector or a setting (`wehre`,
         `sensitiv`), and the assertions after it would check what it was to change."""
         block = self.block
-        if block is None or block.broken:
-            return message
+        if block is None or block.broken or self.ctx.check_only or not self.ctx.run_assertions:
+            return message  # (--check and --inspect check nothing: they show all they can)
         return str(block.fail(message))
 
     def guarded(self, d: Directive, action: Callable[[], object]) -> None:

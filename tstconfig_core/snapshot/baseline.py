@@ -198,9 +198,10 @@ def _written(jobs: list[Job], made: list[Baseline]) -> int:
         print(f"Baseline of {job.title} written to {label}: {baseline.pinned} value(s) "
               f"pinned, {baseline.unpinned} not pinned", file=sys.stderr)
         if baseline.private:  # (docs/security.md: a definition's arguments are shown)
-            _tell("WARN:", WarningEvent(label, None, f"it holds the values of "
-                                        f"{baseline.private} sensitive block(s) as assertion "
-                                        "arguments, which reports and ids show"))
+            _tell("WARN:", WarningEvent(label, None, f"it pins the values of "
+                                        f"{baseline.private} sensitive block(s) by their "
+                                        "SHA-256 digests (assert_sha256): a value that can "
+                                        "be guessed can be found from its digest"))
     return 0
 
 
