@@ -127,8 +127,6 @@ def compile_regex(args: Sequence[str], min_groups: int = 0) -> re.Pattern[str]:
     repetition count past 4294967294 (OverflowError), groups nested too deeply
     (RecursionError)."""
     text = _joined(args)
-    if not text:  # (an empty expression matches every line: never what was meant)
-        raise OptionError("needs a regular expression")
     try:
         pattern = re.compile(text)
     except re.error as exc:

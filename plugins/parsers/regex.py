@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tstconfig_core.api import (LineParser, ParseOptions, PluginError, Prepared, Row,
+from tstconfig_core.api import (LineParser, OptionError, ParseOptions, PluginError, Prepared, Row,
                                 charge_memory, compile_regex)
+
+
+def _given(args: Sequence[str]) -> Sequence[str]:
+    """A pattern's arguments: at least one (an empty pattern matches every line, which
+    was never meant: a check of its rows could pass on any text)."""
+    if not "".join(args):
+        raise OptionError("needs a regular expression")
+    return args
 
 
 def _pattern(options: ParseOptions):
@@ -24,7 +32,7 @@ class RegexParser(LineParser):
     """
 
     summary = "rows from a regular expression's groups (pattern RE); named groups name columns"
-    options = {"pattern": compile_regex}
+    options = {"pattern": lambda args: compile_regex(_given(args))}
     requires = frozenset({"pattern"})
     takes: frozenset[str] = frozenset()
 
