@@ -174,7 +174,7 @@ class Block:
         block only looks keys up, only the lines of the keys its plan names may be parsed
         (:meth:`Parser.narrow`); any other need parses every line, once."""
         data = self.need_data()
-        if self.narrowed is not None and (lookup is None or not self.covers(lookup)):
+        if self.narrowed is not None and (lookup is None or not covers(self, lookup)):
             self.widen()  # the narrowed rows cannot answer this: parse them all
         if self.parsed is None:
             parse_block(self, data, lookup)
@@ -224,27 +224,32 @@ class Block:
         """The keys the block's `property` lines with ``nkeys`` keys name (its plan)."""
         return self.plan.lookups.get(nkeys, frozenset())
 
-    def key_columns(self, nkeys: int) -> tuple[int, ...] | None:
-        """The raw columns of an ``nkeys`` key; None when fewer columns are mapped."""
-        columns = tuple(range(nkeys)) if self.columns is None else self.columns[:nkeys]
-        return columns if len(columns) == nkeys else None
 
-    def narrowing_for(self, lookup: Sequence[str]) -> Wanted | None:
-        """The rows to narrow the parse to, for a first lookup of ``lookup``: those of
-        every key the block's plan names (None: parse every row)."""
-        columns = self.key_columns(len(lookup))
-        if (not columns or self.widened or self.selected is not None
-                or self.pending_columns is not None or self.ignore_case
-                or self.data is None or self.data.parts):
-            return None
-        wanted = Wanted(columns, self.lookups(len(lookup)))
-        return wanted if _covered(wanted, lookup) else None
+# -- narrowing: the rows a block that only looks keys up needs parsed ---------------------
 
-    def covers(self, lookup: Sequence[str]) -> bool:
-        """Whether the rows parsed answer a lookup of ``lookup`` (always, unless narrowed)."""
-        return self.narrowed is None or (
-            self.narrowed.columns == self.key_columns(len(lookup))
-            and _covered(self.narrowed, lookup))
+def key_columns(block: Block, nkeys: int) -> tuple[int, ...] | None:
+    """The raw columns of an ``nkeys`` key; None when fewer columns are mapped."""
+    columns = tuple(range(nkeys)) if block.columns is None else block.columns[:nkeys]
+    return columns if len(columns) == nkeys else None
+
+
+def narrowing_for(block: Block, lookup: Sequence[str]) -> Wanted | None:
+    """The rows to narrow the parse to, for a first lookup of ``lookup``: those of every
+    key the block's plan names (None: parse every row)."""
+    columns = key_columns(block, len(lookup))
+    if (not columns or block.widened or block.selected is not None
+            or block.pending_columns is not None or block.ignore_case
+            or block.data is None or block.data.parts):
+        return None
+    wanted = Wanted(columns, block.lookups(len(lookup)))
+    return wanted if _covered(wanted, lookup) else None
+
+
+def covers(block: Block, lookup: Sequence[str]) -> bool:
+    """Whether the rows parsed answer a lookup of ``lookup`` (always, unless narrowed)."""
+    return block.narrowed is None or (
+        block.narrowed.columns == key_columns(block, len(lookup))
+        and _covered(block.narrowed, lookup))
 
 
 def _covered(wanted: Wanted, lookup: Sequence[str]) -> bool:

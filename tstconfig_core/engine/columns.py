@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tstconfig_core.definition import Directive
-from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError
+from tstconfig_core.engine.boundary import MASK, BlockBroken
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.block import Block

@@ -45,8 +45,7 @@ class Interpreter:
         self.errors = 0
         self.capped = False  # past the error cap: the rest is read for its ids only
         self.variables: dict[str, values.Variable] = {}
-        self.substituting = False  # ${NAME} is replaced (the file has `let`, or --var)
-        self.checking = False  # an assertion's arguments are being replaced
+        self.substituting = self.checking = False  # (values.py: ${NAME} is replaced)
 
     # -- the file, block by block ------------------------------------------------
 
@@ -109,21 +108,7 @@ class Interpreter:
             pass  # --check: the source's arguments are checked as written
         except DirectiveError as exc:
             problem = problem or str(exc)
-        source: Source | None = None
-        problem = problem or ctx.namespace.clashes.get(d.keyword)
-        try:
-            source = plugin(ctx, SOURCES, d.keyword)
-        except DirectiveError as exc:
-            problem = problem or str(exc)
-        if source is not None and source.runs_programs and ctx.settings.no_commands:
-            problem = problem or (f"{d.keyword!r} runs a program, and --no-commands refuses "
-                                  "every source that does")
-        if source is not None and problem is None and ctx.check_only:
-            try:
-                with calling(ctx, SOURCES, d.keyword):
-                    source.validate(d.args)
-            except DirectiveError as exc:
-                problem = str(exc)
+        source, problem = _source_of(ctx, d, problem)
         self.block = Block(
             ctx=ctx, directive=d, source=source,
             plan=plan_block(text.items, lambda k: k in rowsets.QUANTIFIERS
@@ -190,9 +175,8 @@ class Interpreter:
         raise DirectiveError(self._unread(unknown_keyword(self.ctx, keyword, self.block)))
 
     def _unread(self, message: str) -> str:
-        """A line of a block that could not be read, or whose keyword is unknown, breaks
-        the block: it may have been a filter, a selector or a setting (`wehre`,
-        `sensitiv`), and the assertions after it would check what it was to change."""
+        """A block line not read or not known (`wehre`, `sensitiv`) breaks its block: it
+        may have been a filter, a selector or a setting its assertions depend on."""
         block = self.block
         if block is None or block.broken or self.ctx.check_only or not self.ctx.run_assertions:
             return message  # (--check and --inspect check nothing: they show all they can)
@@ -247,3 +231,26 @@ class Interpreter:
             return self.ctx.registry.instance(PARSERS, self.block.parse_mode).options
         except PluginError:
             return {}
+
+
+def _source_of(ctx: Context, d: Directive, problem: str | None
+               ) -> tuple[Source | None, str | None]:
+    """A block's source plugin, and why the block cannot use it (None: it can): a
+    keyword claimed twice, a plugin that fails to load, a program under
+    --no-commands, arguments --check finds wrong."""
+    source: Source | None = None
+    problem = problem or ctx.namespace.clashes.get(d.keyword)
+    try:
+        source = plugin(ctx, SOURCES, d.keyword)
+    except DirectiveError as exc:
+        problem = problem or str(exc)
+    if source is not None and source.runs_programs and ctx.settings.no_commands:
+        problem = problem or (f"{d.keyword!r} runs a program, and --no-commands refuses "
+                              "every source that does")
+    if source is not None and problem is None and ctx.check_only:
+        try:
+            with calling(ctx, SOURCES, d.keyword):
+                source.validate(d.args)
+        except DirectiveError as exc:
+            problem = str(exc)
+    return source, problem

@@ -73,12 +73,14 @@ def parse_block(block: Block, data: SourceData, lookup: Sequence[str] | None) ->
     """Parse the block's data into its rows: narrowed to the keys its plan names when
     it can be, else every row; a failure breaks the block, and so does data that would
     take more memory to hold than the block's budget (``limits.MEMORY_FACTOR``)."""
+    from tstconfig_core.engine.block import narrowing_for  # (block imports this module)
     _apply_source_defaults(block)
     try:
         parser: Parser = plugin(block.ctx, PARSERS, block.parse_mode)
     except DirectiveError as exc:
         raise block.fail(str(exc)) from None
-    wanted = block.narrowing_for(lookup) if lookup is not None and block.ctx.narrow else None
+    wanted = (narrowing_for(block, lookup) if lookup is not None and block.ctx.narrow
+              else None)
     mask = f"{MASK} (the block is sensitive)" if block.sensitive else None
     budget, over = MemoryBudget(block.max_size), None
     try:

@@ -197,8 +197,8 @@ def _verdict(block: Block, keyword: str, test: str, values: list[tuple[str, ...]
     count = len(values)
     if keyword == "assert_all":
         if not values:  # "every rule is from 10/8" is not shown by there being no rule
-            return False, (f"no row selected: assert_all needs at least one row (to check "
-                           f"that there is none, use assert_undefined)")
+            return False, ("no row selected: assert_all needs at least one row (to check "
+                           "that there is none, use assert_undefined)")
         bad = [i for i, ok in enumerate(outcomes) if ok is not True]
         said = f"{len(bad)} of {count} row(s) fail {test}"
     elif keyword == "assert_any":
