@@ -20,6 +20,15 @@ _MAGIC = re.compile(r"[*?[]")
 _ALLOW = "add 'allow_missing' to the block if none is fine"
 
 
+def paths_given(keyword: str, args: Sequence[str]) -> None:
+    """A source of several paths (``files``, ``stat``) has one or more, none empty."""
+    if not args:
+        raise PluginError(f"{keyword} needs one or more paths or globs")
+    if "" in args:
+        raise PluginError(f"{keyword} got an empty path (\"\"); give each path or glob as "
+                          "one argument")
+
+
 def is_glob(path: str) -> bool:
     """Whether a path is a pattern: it has ``*``, ``?`` or ``[`` (``[[]`` is a plain ``[``)."""
     return _MAGIC.search(path) is not None
@@ -140,11 +149,7 @@ class FilesSource(Source):
     label = "Files"
 
     def validate(self, args: Sequence[str]) -> None:
-        if not args:
-            raise PluginError("files needs one or more paths or globs")
-        if "" in args:
-            raise PluginError("files got an empty path (\"\"); give each path or glob as "
-                              "one argument")
+        paths_given("files", args)
 
     def requests(self, request: SourceRequest) -> list[HostRequest]:
         self.validate(request.args)

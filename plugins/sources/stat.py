@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from tstconfig_core.api import (Answer, HostError, HostRequest, NoSuchPath, PathStat,
                                 PluginError, ReadFile, Source, SourceData, SourceRequest,
                                 StatPath, iso_utc, printable, shown_size)
-from tstconfig_plugins.sources.file import is_glob
+from tstconfig_plugins.sources.file import is_glob, paths_given
 
 COLUMNS = ("path", "type", "mode", "owner", "group", "uid", "gid", "size", "mtime", "target")
 MISSING = "missing"
@@ -133,11 +133,7 @@ class StatSource(Source):
     label = "Stat"
 
     def validate(self, args: Sequence[str]) -> None:
-        if not args:
-            raise PluginError("stat needs one or more paths or globs")
-        if "" in args:
-            raise PluginError("stat got an empty path (\"\"); give each path or glob as "
-                              "one argument")
+        paths_given("stat", args)
 
     def requests(self, request: SourceRequest) -> list[HostRequest]:
         self.validate(request.args)
