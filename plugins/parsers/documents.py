@@ -9,6 +9,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from types import ModuleType
 
 from tstconfig_core.api import PluginError, charge_memory
 from tstconfig_plugins.parsers.jmespath_query import optional, shown
@@ -125,7 +126,7 @@ def read_yaml(lines: Sequence[str]) -> object:
     text = _text(lines)
     charge_memory(_yaml_cost(lines, text))
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents = list(yaml.load_all(text, Loader=_exact_loader(yaml)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or exc.context or "cannot be read").split())
@@ -148,6 +149,27 @@ def read_yaml(lines: Sequence[str]) -> object:
         documents = [d for d in documents if d is not None]
     document = documents[0] if len(documents) == 1 else documents or None
     return _settled(document, _SURROGATE_ESCAPE.search(text) is not None)
+
+
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_LOADERS: dict[int, type] = {}
+
+
+def _exact_loader(yaml: ModuleType) -> type:
+    """PyYAML's safe loader, but a float a Python float would round is kept as written
+    (an ExactFloat), as JSON's are: the cell is compared exactly."""
+    loader = _LOADERS.get(id(yaml))
+    if loader is None:
+        class ExactLoader(yaml.SafeLoader):  # type: ignore[name-defined,misc]
+            def exact_float(self, node: object) -> float:
+                number = self.construct_yaml_float(node)
+                text = str(self.construct_scalar(node))
+                if _DECIMAL.fullmatch(text) and repr(number) != text:
+                    return exact_float(text)
+                return number
+        ExactLoader.add_constructor("tag:yaml.org,2002:float", ExactLoader.exact_float)
+        loader = _LOADERS[id(yaml)] = ExactLoader
+    return loader
 
 
 def _yaml_cost(lines: Sequence[str], text: str) -> int:

@@ -350,3 +350,21 @@ def test_json_numbers_are_compared_as_written(tmp_path):
         assert_eq 1.5
         """)
     assert "Assertions passed: 4" in result.stdout, result.stdout
+
+
+def test_yaml_numbers_are_compared_as_written_too(tmp_path):
+    doc = tmp_path / "n.yaml"
+    doc.write_text("a: 0.99999999999999999\nb: 2.50\nc: 1.5\nd: -1e-400\n")
+    result = run(tmp_path, f"""\
+        file {doc}
+        parse_mode yaml
+        property a
+        assert_lt 1
+        property b
+        assert_eq 2.50
+        property c
+        assert_eq 1.5
+        property d
+        assert_lt 0
+        """)
+    assert "Assertions passed: 4" in result.stdout, result.stdout
