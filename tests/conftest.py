@@ -42,6 +42,19 @@ def tstconfig(*args: str, cwd: Path | str | None = None, input: str | None = Non
                           timeout=timeout)
 
 
+def has_ipv6() -> bool:
+    """Whether this kernel has IPv6 sockets (tests that bind on ::1 need it)."""
+    import socket
+    if not socket.has_ipv6 or not Path("/proc/net/tcp6").exists():
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 def make_dist(root: Path, name: str, version: str, entry_points: str,
               modules: dict[str, str]) -> None:
     """An installed distribution, as pip leaves one: a *.dist-info folder and its modules.

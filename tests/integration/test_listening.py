@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, tstconfig
+from conftest import FIXTURES, has_ipv6, tstconfig
 
 HOST = FIXTURES / "proc" / "listening"
 
@@ -233,17 +232,6 @@ LISTENER = textwrap.dedent('''\
     print(json.dumps(port), flush=True)
     sys.stdin.read()  # until the test closes our standard input
 ''')
-
-
-def has_ipv6() -> bool:
-    if not Path("/proc/net/tcp6").exists():
-        return False
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture

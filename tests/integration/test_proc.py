@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, normalized, tstconfig
+from conftest import FIXTURES, has_ipv6, normalized, tstconfig
 
 LISTENER = textwrap.dedent('''\
     import socket, sys
@@ -42,17 +42,6 @@ LISTENER = textwrap.dedent('''\
     print(port, flush=True)
     sys.stdin.read()  # until the test closes our standard input
 ''')
-
-
-def has_ipv6() -> bool:
-    if not socket.has_ipv6 or not Path("/proc/net/tcp6").exists():
-        return False
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 IPV6 = has_ipv6()

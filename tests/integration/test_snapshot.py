@@ -25,6 +25,13 @@ def snapshot(*args: str, cwd: Path, out: str = "baseline.tstconfig", ok: bool = 
     return result
 
 
+def baseline_of(tmp_path: Path, name: str, definition: str) -> str:
+    """The baseline ``--snapshot`` writes of a definition written to ``name``."""
+    (tmp_path / name).write_text(definition, encoding="utf-8")
+    snapshot(name, cwd=tmp_path)
+    return (tmp_path / "baseline.tstconfig").read_text(encoding="utf-8")
+
+
 def checked(path: Path | str, *args: str, cwd: Path):
     """The run of a baseline, which must pass without a warning."""
     result = tstconfig(str(path), *args, cwd=cwd)
@@ -63,21 +70,19 @@ def test_values_that_change_between_reads_are_not_pinned(tmp_path):
 
 def test_the_second_read_is_made_by_another_process(tmp_path):
     """As the check of the baseline will be: the reader's own PID is not pinned."""
-    (tmp_path / "self.tstconfig").write_text("proc self/status\nproperty Pid\nassert_gt 0\n"
-                                             "property Umask\nassert_defined\n")
-    snapshot("self.tstconfig", cwd=tmp_path)
-    text = (tmp_path / "baseline.tstconfig").read_text(encoding="utf-8")
+    text = baseline_of(tmp_path, "self.tstconfig",
+                       "proc self/status\nproperty Pid\nassert_gt 0\n"
+                       "property Umask\nassert_defined\n")
     assert f"property Pid\n{CHANGED}\nassert_gt 0\n" in text
     assert "property Umask\nassert_eq 0" in text
     checked("baseline.tstconfig", cwd=tmp_path)
 
 
 def test_a_value_new_at_each_read_keeps_its_assertions(tmp_path):
-    (tmp_path / "uuid.tstconfig").write_text(
-        "file /proc/sys/kernel/random/uuid\nproperty\nassert_count 1\nassert_not_empty\n"
-        "file /proc/sys/kernel/ostype\nproperty\nassert_not_empty\n")
-    snapshot("uuid.tstconfig", cwd=tmp_path)
-    text = (tmp_path / "baseline.tstconfig").read_text(encoding="utf-8")
+    text = baseline_of(tmp_path, "uuid.tstconfig",
+                       "file /proc/sys/kernel/random/uuid\nproperty\nassert_count 1\n"
+                       "assert_not_empty\nfile /proc/sys/kernel/ostype\nproperty\n"
+                       "assert_not_empty\n")
     assert f"property\n{CHANGED}\nassert_count 1\nassert_not_empty\n" in text
     assert "property\nassert_eq Linux\n" in text
     checked("baseline.tstconfig", cwd=tmp_path)
@@ -152,11 +157,10 @@ def test_odd_tokens_round_trip(tmp_path, variables):
 def test_a_value_with_a_line_break_keeps_its_assertions(tmp_path):
     """A carriage return inside a line is data; no definition line can hold it."""
     (tmp_path / "motd").write_bytes(b"banner=Welcome\rBack|x\nport=22\n")
-    (tmp_path / "m.tstconfig").write_text("file motd\nparse_mode keyvalue\nkey_separator =\n"
-                                          "separator |\nproperty banner\nassert_count 2\n"
-                                          "property port\n")
-    snapshot("m.tstconfig", cwd=tmp_path)
-    text = (tmp_path / "baseline.tstconfig").read_text()
+    text = baseline_of(tmp_path, "m.tstconfig",
+                       "file motd\nparse_mode keyvalue\nkey_separator =\n"
+                       "separator |\nproperty banner\nassert_count 2\n"
+                       "property port\n")
     assert ("property banner\n# snapshot: this value holds a line break, which a definition "
             "line cannot hold; not pinned\nassert_count 2\nproperty port\nassert_eq 22\n") in text
     checked("baseline.tstconfig", cwd=tmp_path)
@@ -166,9 +170,7 @@ def test_a_long_value_is_pinned_whole(tmp_path):
     """A report cuts a value at 4096 characters; the baseline has all of it."""
     key = "ssh-ed25519 " + "A" * 9000
     (tmp_path / "keys").write_text(f"root {key} root@host\n")
-    (tmp_path / "keys.tstconfig").write_text("file keys\nproperty root\nassert_defined\n")
-    snapshot("keys.tstconfig", cwd=tmp_path)
-    text = (tmp_path / "baseline.tstconfig").read_text()
+    text = baseline_of(tmp_path, "keys.tstconfig", "file keys\nproperty root\nassert_defined\n")
     assert f"property root\nassert_eq {key} root@host\n" in text
     checked("baseline.tstconfig", cwd=tmp_path)
 
@@ -204,9 +206,7 @@ only_if_exists /nonexistent/app
 property Mode
 assert_defined
 """
-    (tmp_path / "app.tstconfig").write_text(definition)
-    snapshot("app.tstconfig", cwd=tmp_path)
-    text = (tmp_path / "baseline.tstconfig").read_text()
+    text = baseline_of(tmp_path, "app.tstconfig", definition)
     body = text.split("\n", 1)[1]
     assert body == """# options of app
 file app.conf
@@ -244,9 +244,7 @@ assert_defined
 def test_an_assertion_with_no_value_keeps_its_lines(tmp_path):
     """After `where`, no value is selected until the next selector: nothing to pin."""
     (tmp_path / "t").write_text("a 1\nb 2\n")
-    (tmp_path / "w.tstconfig").write_text("file t\nproperty a\nwhere 0 = a\nassert_eq 1\n")
-    snapshot("w.tstconfig", cwd=tmp_path)
-    text = (tmp_path / "baseline.tstconfig").read_text()
+    text = baseline_of(tmp_path, "w.tstconfig", "file t\nproperty a\nwhere 0 = a\nassert_eq 1\n")
     assert ("property a\nwhere 0 = a\n# snapshot: the where directive at line 3 selected "
             "no value; not pinned\nassert_eq 1\n") in text
 

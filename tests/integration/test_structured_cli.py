@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, third_party_plugins, tstconfig
 
 DATA = FIXTURES / "structured"
@@ -332,14 +334,17 @@ def test_yaml_blank_lines_are_the_texts_own(tmp_path):
     assert "Assertions passed: 1" in result.stdout, result.stdout
 
 
-def test_json_numbers_are_compared_as_written(tmp_path):
+@pytest.mark.parametrize("mode, document", [
+    ("json", '{"a": 0.99999999999999999, "b": -1e-400, "c": 2.50, "d": 1.5}\n'),
+    ("yaml", "a: 0.99999999999999999\nb: -1e-400\nc: 2.50\nd: 1.5\n")])
+def test_numbers_are_compared_as_written(tmp_path, mode, document):
     """A float would round 0.99999999999999999 to 1.0 and -1e-400 to -0.0: assertions
-    compare numbers exactly, so a cell is the number as the JSON writes it."""
-    doc = tmp_path / "n.json"
-    doc.write_text('{"a": 0.99999999999999999, "b": -1e-400, "c": 2.50, "d": 1.5}\n')
+    compare numbers exactly, so a cell is the number as the document writes it."""
+    doc = tmp_path / f"n.{mode}"
+    doc.write_text(document)
     result = run(tmp_path, f"""\
         file {doc}
-        parse_mode json
+        parse_mode {mode}
         property a
         assert_lt 1
         property b
@@ -348,23 +353,5 @@ def test_json_numbers_are_compared_as_written(tmp_path):
         assert_eq 2.50
         property d
         assert_eq 1.5
-        """)
-    assert "Assertions passed: 4" in result.stdout, result.stdout
-
-
-def test_yaml_numbers_are_compared_as_written_too(tmp_path):
-    doc = tmp_path / "n.yaml"
-    doc.write_text("a: 0.99999999999999999\nb: 2.50\nc: 1.5\nd: -1e-400\n")
-    result = run(tmp_path, f"""\
-        file {doc}
-        parse_mode yaml
-        property a
-        assert_lt 1
-        property b
-        assert_eq 2.50
-        property c
-        assert_eq 1.5
-        property d
-        assert_lt 0
         """)
     assert "Assertions passed: 4" in result.stdout, result.stdout
