@@ -37,8 +37,9 @@ from tstconfig_core.hosts.local import LocalHost
 from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded, shown_size
 from tstconfig_core.memory import MEMORY_FACTOR, OverBudget, charge_memory, lines_within
 from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
-                                  ErrorEvent, Event, FileFinished, FileStarted, RunFinished,
-                                  RunStarted, SourceRef, Summary, WarningEvent)
+                                  ErrorEvent, Event, FileFinished, FileStarted, HostFinished,
+                                  HostStarted, RunFinished, RunStarted, SourceRef, Summary,
+                                  ValueObserved, WarningEvent)
 from tstconfig_core.options import (OptionError, ParseOptions, bool_option, compile_regex,
                                     to_int)
 from tstconfig_core.render import (failure_block, iso_utc, joined, labelled, located,
@@ -60,6 +61,7 @@ __all__ = [
     # the events a reporter receives, and the outcomes of an AssertionResult
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
     "RunStarted", "SourceRef", "Summary", "WarningEvent",
+    "HostStarted", "HostFinished", "ValueObserved",  # (API 1.6) fleets
     "PASSED", "FAILED", "WAIVED", "NOT_RUN",
     # helpers: options and tokens
     "OptionError", "bool_option", "compile_regex", "to_int", "in_sections", "splitter",
@@ -76,4 +78,4 @@ __all__ = [
 #: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
-API_VERSION = "1.5"
+API_VERSION = "1.6"

@@ -4,11 +4,13 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tstconfig_core import __version__, snapshot
+from tstconfig_core.fleet import options as fleet
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.context import RunSettings
@@ -140,6 +142,7 @@ def _print_schema(kind: str) -> None:
               help="Where /proc is read from (default /proc, or DIR/proc with --root; also "
                    "TSTCONFIG_PROC_ROOT).")
 @snapshot.options  # --var, --snapshot OUT, --all-rows, --include-sensitive: in **snap
+@fleet.options  # --host, --hosts, --inventory, -j, --become...: in ctx.meta
 @click.option("--check", "check_only", is_flag=True,
               help="Only read and validate the definitions (unknown directives and "
                    "plugins, bad numbers and regular expressions, options their parse "
@@ -199,6 +202,7 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
     if modes and reporters:
         raise click.UsageError(f"{modes[0]} prints to standard output; it takes no --reporter")
+    hosts = fleet.prepare(ctx, modes, bool(root or proc_root))
     from tstconfig_core.engine.context import RunSettings
     from tstconfig_core.limits import parse_size
     from tstconfig_core.run import Run
@@ -222,7 +226,8 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         run = Run([shows], registry, settings, debug=debug, check_only=True)
         ctx.exit(_shown_run(run, definitions))
     ctx.exit(_run(registry, definitions, reporters, settings, debug=debug, waivers=accepted,
-                  exitfirst=exitfirst, color=color, verbosity=-1 if quiet else int(verbose)))
+                  exitfirst=exitfirst, color=color, verbosity=-1 if quiet else int(verbose),
+                  hosts=hosts))
 
 
 def _waivers(path: str | None) -> Waivers | None:
@@ -249,7 +254,7 @@ def _shown_run(run: Run, definitions: Sequence[str]) -> int:
 
 def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
          settings: RunSettings, *, debug: bool, waivers: Waivers | None, exitfirst: bool,
-         color: str, verbosity: int) -> int:
+         color: str, verbosity: int, hosts: dict[str, Any] | None) -> int:
     """A run with its reports: everything a person can get wrong is refused before it."""
     from tstconfig_core.signals import run_signals
     # One handler from before the reports are opened to the exit status: no signal finds
@@ -257,13 +262,14 @@ def _run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[s
     with run_signals() as signals:
         status = _reported_run(registry, definitions, specs, settings, debug=debug,
                                waivers=waivers, exitfirst=exitfirst, color=color,
-                               verbosity=verbosity)
+                               verbosity=verbosity, hosts=hosts)
     return signals.exit_status(status)
 
 
 def _reported_run(registry: PluginRegistry, definitions: Sequence[str], specs: Sequence[str],
                   settings: RunSettings, *, debug: bool, waivers: Waivers | None,
-                  exitfirst: bool, color: str, verbosity: int) -> int:
+                  exitfirst: bool, color: str, verbosity: int,
+                  hosts: dict[str, Any] | None) -> int:
     from tstconfig_core.run import Run
     from tstconfig_core.signals import Stopped
     from tstconfig_core.targets import discard_all, finish, plan_targets
@@ -283,7 +289,8 @@ def _reported_run(registry: PluginRegistry, definitions: Sequence[str], specs: S
         from tstconfig_core.reporting import made_reporters
         reporters = made_reporters(registry, specs, classes, targets, color, verbosity,
                                    progress, debug)
-        run = Run(reporters, registry, settings, debug=debug, waivers=waivers,
+        make = Run if hosts is None else partial(fleet.fleet_run, hosts, registry, specs)
+        run = make(reporters, registry, settings, debug=debug, waivers=waivers,
                   exitfirst=exitfirst, observers=[progress] if progress is not None else [])
         status = run.execute(definitions)
         # The run is over: a first signal now waits until the reports are committed.

@@ -2,6 +2,10 @@
 
 RunStarted, then per definition file FileStarted, any number of
 AssertionResult / ErrorEvent / WarningEvent, FileFinished; last RunFinished.
+A fleet run (API 1.6) puts each host's files between HostStarted and
+HostFinished, and every event of a host carries its name in ``host`` (None
+in a run of one host, as before); with ``-r drift``, a selector that no
+assertion follows gives a ValueObserved.
 Events are immutable records (NamedTuples: cheap to define, which start-up
 time notices), compared by kind and value: ``ErrorEvent(f, 1, m) !=
 WarningEvent(f, 1, m)``.
@@ -28,6 +32,15 @@ class RunStarted(NamedTuple):
 class FileStarted(NamedTuple):
     path: str
     start_time: float = 0.0  # seconds since the epoch
+    host: str | None = None  # (API 1.6) the fleet host the file runs on
+
+
+class HostStarted(NamedTuple):
+    """(API 1.6) A fleet host's files are about to run."""
+
+    name: str        # as the target names it: web1, or the inventory's name
+    address: str     # where it is reached: ssh://admin@10.0.0.5:2222, localhost
+    start_time: float  # seconds since the epoch
 
 
 #: The outcomes of an assertion. Only PASSED means the check held.
@@ -64,6 +77,8 @@ class AssertionResult(NamedTuple):
     block: str = ""
     #: The waiver that accepts this failure (WAIVED only): its reason, owner, expiry.
     waiver: str | None = None
+    #: (API 1.6) The fleet host it was checked on; None in a run of one host.
+    host: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -92,6 +107,7 @@ class ErrorEvent(NamedTuple):
     file: str
     line: int | None
     message: str
+    host: str | None = None  # (API 1.6) the fleet host; None in a run of one host
 
 
 class WarningEvent(NamedTuple):
@@ -100,6 +116,7 @@ class WarningEvent(NamedTuple):
     file: str
     line: int | None
     message: str
+    host: str | None = None  # (API 1.6) the fleet host; None in a run of one host
 
 
 def _location(self: ErrorEvent | WarningEvent) -> str:
@@ -112,6 +129,7 @@ ErrorEvent.location = WarningEvent.location = property(_location)  # type: ignor
 class FileFinished(NamedTuple):
     path: str
     duration: float = 0.0
+    host: str | None = None  # (API 1.6)
 
 
 class Summary:
@@ -154,6 +172,31 @@ class Summary:
             self.warnings += 1
 
 
+class HostFinished(NamedTuple):
+    """(API 1.6) A fleet host is done: its own counts, and why it could not be checked."""
+
+    name: str
+    summary: Summary
+    duration: float
+    #: The host could not be checked (unreachable, a refused key, a timeout): why. Its
+    #: assertions are then reported not run, and the run's exit status is at least 2.
+    error: str | None = None
+
+
+class ValueObserved(NamedTuple):
+    """(API 1.6, with ``-r drift``) The value a selector took where no assertion follows
+    it (``property PermitRootLogin`` alone), so drift between hosts shows it too."""
+
+    file: str
+    line: int
+    block: str                   # the BLOCK part of ids
+    section: str | None
+    subject: str                 # what was selected, as AssertionResult.subject says
+    value: tuple[str, ...] | None  # None: undefined, or no value could be had
+    sensitive: bool = False      # value is then ("<masked>",)
+    host: str | None = None
+
+
 class RunFinished(NamedTuple):
     summary: Summary
     duration: float
@@ -164,7 +207,7 @@ class RunFinished(NamedTuple):
 
 
 Event = (RunStarted | FileStarted | AssertionResult | ErrorEvent | WarningEvent
-         | FileFinished | RunFinished)
+         | FileFinished | RunFinished | HostStarted | HostFinished | ValueObserved)
 
 
 def _same(self: tuple, other: object) -> bool:
@@ -182,6 +225,6 @@ def _hash(self: tuple) -> int:
 # Events are compared by kind and value: an error is never equal to a warning that has
 # the same fields (as two NamedTuples of equal fields would be).
 for _kind in (SourceRef, RunStarted, FileStarted, AssertionResult, ErrorEvent, WarningEvent,
-              FileFinished, RunFinished):
+              FileFinished, RunFinished, HostStarted, HostFinished, ValueObserved):
     _kind.__eq__, _kind.__ne__, _kind.__hash__ = _same, _different, _hash  # type: ignore
 

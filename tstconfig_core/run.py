@@ -277,6 +277,12 @@ class Run:
         return max(status, 2) if self.broken_reporters else status
 
     def _files(self, paths: Sequence[str]) -> None:
+        for name, text in self._definitions(paths):
+            Interpreter(self.ctx).run(text, name)
+
+    def _definitions(self, paths: Sequence[str]) -> Iterator[tuple[str, str]]:
+        """(name, text) of each definition file, in order; what cannot be read is an
+        error event where it would have run, and a file named twice runs once."""
         seen: set[tuple[int, int]] = set()
         for item in expand(paths):
             if isinstance(item, ErrorEvent):
@@ -295,4 +301,4 @@ class Run:
                 self.emit(ErrorEvent(shown_path(item), None, f"cannot read definition file: "
                                                              f"{exc.strerror or exc}"))
                 continue
-            Interpreter(self.ctx).run(text, name)
+            yield name, text

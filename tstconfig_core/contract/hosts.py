@@ -123,6 +123,8 @@ class Host(ABC):
 
     #: For reports: ``localhost``, a host name, a folder.
     name: str = "localhost"
+    #: (API 1.6) For ``--list-plugins``, when the class is a fleet host kind.
+    summary: str = ""
     #: This very machine, as a source that reads by itself (API 1.0 ``read``) sees it.
     #: Such a source is refused on any other host: it would check this machine instead.
     this_machine: bool = False
@@ -194,6 +196,19 @@ class Host(ABC):
             except HostError as exc:
                 found[path] = _bare(exc)
         return found
+
+    def prefetch(self, needs: Sequence[tuple[HostRequest, float, int]]) -> None:
+        """(API 1.6) Every request a run will make, as (request, timeout, max_size), before
+        the first: a remote host answers them all in one round trip, then :meth:`answer`
+        serves from what came back. May take long; called from a worker thread. The
+        default does nothing (this machine answers each request when asked)."""
+
+    #: (API 1.6) Why this host cannot be checked (unreachable, a refused key), once a
+    #: prefetch found out; None while it can be.
+    failure: str | None = None
+
+    def cancel(self) -> None:
+        """(API 1.6) Stop what :meth:`prefetch` is doing, from another thread (Ctrl-C)."""
 
     @abstractmethod
     def read(self, path: str, max_size: int, within: str | None = None) -> bytes:

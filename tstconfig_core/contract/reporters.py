@@ -5,7 +5,8 @@ from abc import ABC
 from typing import ClassVar, NamedTuple, TextIO
 
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
-                                  FileStarted, RunFinished, RunStarted, WarningEvent)
+                                  FileStarted, HostFinished, HostStarted, RunFinished,
+                                  RunStarted, ValueObserved, WarningEvent)
 
 
 class ReportSettings(NamedTuple):
@@ -64,7 +65,18 @@ class Reporter(ABC):
     def on_run_finished(self, event: RunFinished) -> None:
         """The last event: the summary (also after Ctrl-C, marked interrupted)."""
 
+    def on_host_started(self, event: HostStarted) -> None:
+        """(API 1.6) A fleet host's files are about to run (its events carry ``host``)."""
+
+    def on_host_finished(self, event: HostFinished) -> None:
+        """(API 1.6) A fleet host is done: its counts, or why it could not be checked."""
+
+    def on_value_observed(self, event: ValueObserved) -> None:
+        """(API 1.6) A selector's value where no assertion follows it (``-r drift``)."""
+
 
 _HOOKS = {RunStarted: "on_run_started", FileStarted: "on_file_started",
           AssertionResult: "on_result", ErrorEvent: "on_error", WarningEvent: "on_warning",
-          FileFinished: "on_file_finished", RunFinished: "on_run_finished"}
+          FileFinished: "on_file_finished", RunFinished: "on_run_finished",
+          HostStarted: "on_host_started", HostFinished: "on_host_finished",
+          ValueObserved: "on_value_observed"}

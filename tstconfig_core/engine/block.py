@@ -73,6 +73,7 @@ class Block:
     defaulted: bool = False                   # the value is a `default`'s
     default_seen: bool = False                # a `default` followed the selector
     checked_since_selector: bool = False      # an assertion followed the selector
+    selecting: Directive | None = None        # the selector, for ``-r drift`` (observe.py)
     #: Before the first `where` since the last `section`: what `where_clear` goes back to.
     filtering: bool = False
     unfiltered: Sequence[Row] | None = None

@@ -51,7 +51,7 @@ class Context:
     """The run's registry, event sink, settings and host, and how it runs blocks."""
 
     __slots__ = ("registry", "emit", "settings", "host", "debug", "narrow", "check_only",
-                 "run_assertions", "observers", "_namespace")
+                 "run_assertions", "observers", "unreachable", "observe_values", "_namespace")
 
     def __init__(self, registry: PluginRegistry, emit: Emit,
                  settings: RunSettings = RunSettings(), *, host: Host | None = None,
@@ -74,6 +74,11 @@ class Context:
         self.run_assertions = run_assertions
         #: Called with each block when it ends (``--inspect`` prints it).
         self.observers = observers
+        #: Why the host cannot be checked (a fleet host that could not be reached): no
+        #: source is read, and every assertion is reported not run with this reason.
+        self.unreachable: str | None = None
+        #: ``-r drift``: a selector that no assertion follows gives a ValueObserved.
+        self.observe_values = False
         self._namespace: Namespace | None = None
 
     @property

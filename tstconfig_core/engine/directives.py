@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tstconfig_core.api import PluginError
 from tstconfig_core.definition import Directive
+from tstconfig_core.engine.observe import unchecked as unchecked_value
 from tstconfig_core.engine.block import NO_ROWS, Block
 from tstconfig_core.engine.boundary import DirectiveError, calling, plugin
 from tstconfig_core.engine.hints import unknown_section
@@ -198,6 +199,9 @@ def _selecting(it: Interpreter, d: Directive, selector: str,
     """A selector starts: what it selects is known now; its value once it succeeds.
     Until then (and for good, if it fails) there is no value to check."""
     block = it.need_block(d)
+    if block.selecting is not None:
+        unchecked_value(it, block)
+    block.selecting = d
     block.keys, block.selector, block.read_due = keys, selector, True
     block.parse_due = block.parse_due or selector != "exit_status"
     block.value = None

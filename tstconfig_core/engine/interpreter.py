@@ -15,6 +15,7 @@ from functools import cached_property
 from tstconfig_core.api import OptionConverter, PluginError, Source
 from tstconfig_core.definition import BlockText, Directive, SyntaxProblem, blocks
 from tstconfig_core.engine import checks, directives, rowsets, values
+from tstconfig_core.engine.observe import unchecked as unchecked_value
 from tstconfig_core.engine.block import Block
 from tstconfig_core.engine.boundary import (BlockBroken, DirectiveError, bounded, calling,
                                             plugin)
@@ -118,6 +119,8 @@ class Interpreter:
                                  " ".join(d.args)),
             timeout=ctx.settings.timeout, max_size=ctx.settings.max_size,
             reading=not (ctx.check_only or self.capped))
+        if ctx.unreachable is not None:
+            self.block.reading, self.block.skipped = False, ctx.unreachable
         if problem is not None:
             raise self.block.fail(problem)
 
@@ -137,6 +140,8 @@ class Interpreter:
                         "this name names no assertion: none follows it in its block")
         if block.reading and block.data is None and not block.broken:
             self.guarded(block.directive, block.need_data)
+        if block.selecting is not None:
+            unchecked_value(self, block)
         for observe in self.ctx.observers:
             self.guarded(block.directive, lambda: observe(block))  # noqa: B023 (run now)
 

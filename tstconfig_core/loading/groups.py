@@ -1,4 +1,4 @@
-"""The five plugin groups, each with its contract: listed here once.
+"""The plugin groups, each with its contract: listed here once.
 
 Everything that names a group (the registry, the index of entry points, the
 engine, the command line, ``--list-plugins``) takes it from this table, so a
@@ -24,5 +24,8 @@ PARSERS = Group("parse mode", "tstconfig.parsers", api.Parser)
 SYNTAXES = Group("syntax", "tstconfig.syntaxes", api.Syntax)
 ASSERTIONS = Group("assertion", "tstconfig.assertions", api.Assertion)
 REPORTERS = Group("reporter", "tstconfig.reporters", api.Reporter, shared=False)
+#: (API 1.6) Kinds of fleet host (``--host KIND://...``): a Host class made per target,
+#: with the Target and the run's HostSettings.
+HOSTS = Group("host kind", "tstconfig.hosts", api.Host, shared=False)
 
-ALL = (SOURCES, PARSERS, SYNTAXES, ASSERTIONS, REPORTERS)
+ALL = (SOURCES, PARSERS, SYNTAXES, ASSERTIONS, REPORTERS, HOSTS)

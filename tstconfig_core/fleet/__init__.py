@@ -1,0 +1,1 @@
+"""Fleets: many hosts checked from one controller (``--host``, ``--hosts``, ``--inventory``)."""
