@@ -31,6 +31,8 @@ class RunSettings(NamedTuple):
     root: str | None = None      # a folder tree checked as if it were the host (--root)
     #: ``--var NAME=VALUE``: variables every file starts with (``${NAME}``).
     variables: tuple[tuple[str, str], ...] = ()
+    #: The fleet host these settings are for (its variables are among ``variables``).
+    host_name: str | None = None
 
     def for_sources(self) -> Mapping[str, object]:
         """What ``SourceRequest.settings`` tells sources that read by themselves (API 1.0):

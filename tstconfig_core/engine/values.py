@@ -80,6 +80,11 @@ def _value(it: Interpreter, d: Directive, name: str) -> tuple[str, ...]:
     found = it.variables.get(name)
     if found is None:
         known = ", ".join(sorted(it.variables)) or "none is set"
+        host = it.ctx.settings.host_name
+        if host is not None:
+            raise DirectiveError(f"variable {name!r} is not set on host {host} (set it in the "
+                                 f"inventory's host or group variables, with 'let {name}' "
+                                 f"after a property, or --var {name}=VALUE; set: {known})")
         raise DirectiveError(f"variable {name!r} is not set (set it with 'let {name}' after "
                              f"a property, or --var {name}=VALUE; set: {known})")
     if not found.known:

@@ -1,59 +1,39 @@
 """Hosts from an Ansible inventory (``--inventory FILE [--limit PATTERN]``), read by
-ansible-core's own code, so an inventory reads as it does for Ansible: INI, YAML, a
-folder, a dynamic inventory script or an inventory plugin's config (collections
-included), with the group_vars/ and host_vars/ folders beside it, Ansible's variable
-precedence and Ansible's ``--limit`` patterns (``web:&prod``, ``!db1``, ``~regex``).
+ansible-core's own code to read as for Ansible: INI, YAML, a folder, a dynamic inventory
+script or plugin config (collections too), the group_vars/ and host_vars/ beside it, its
+variable precedence and ``--limit`` patterns (``web:&prod``, ``!db1``, ``~regex``).
+ansible-core is an optional extra (``tstconfig[ansible]``), imported only to read one.
 
-ansible-core is an optional extra (``pip install 'tstconfig[ansible]'``), imported
-only here, only when an inventory is read.
+Unlike Ansible, since a fleet that quietly shrank would pass: a source it cannot parse
+is an error (Ansible warns), as are no hosts and a --limit matching none. ``{{ }}`` is
+not rendered: values are kept as written (no Jinja here; lookups would run on the
+controller), and a connection value that is a template is an error. Ansible Vault is not
+decrypted: an inline ``!vault`` value is left out (warned of), a vaulted file an error.
+Not read: the current folder's group_vars/ (Ansible's beside a playbook; there is none),
+facts a fact cache kept (tstconfig reads the hosts).
 
-On purpose unlike Ansible, because a fleet that quietly shrank would still pass:
-an inventory source Ansible cannot parse is an error (Ansible warns and goes on), and
-so are an inventory without hosts and a ``--limit`` that matches none. Also:
+A Target per host: name inventory_hostname, address ansible_host, port ansible_port (an
+integer, else an error), user ansible_user (``ansible_ssh_*`` wins, as in Ansible's ssh
+plugin); kind from ansible_connection: unset, ssh, smart, paramiko -> ssh; local; else
+its last dotted part (community.docker.docker -> docker, a tstconfig host kind); options
+identity_file, become (Ansible's booleans), become_user, ssh_common_args, ssh_extra_args.
 
-- Values are kept as written: ``{{ }}`` templates are not rendered (tstconfig has no
-  Jinja, and Ansible's lookups would run on the controller). A connection value that
-  is a template (``ansible_host: "{{ x }}"``) is an error: the host cannot be reached.
-- Ansible Vault is not decrypted: an inline ``!vault`` value is left out, with a
-  warning; a vault-encrypted vars file is an error.
-- Only inventory-adjacent group_vars/ and host_vars/ are read, not the current
-  folder's (Ansible reads those beside a playbook; there is none), and facts that an
-  ansible.cfg fact cache kept are not variables: tstconfig reads the hosts themselves.
+variables (``${NAME}``), sorted: each host variable after precedence, ansible_* ones too
+(a check may compare them), but not Ansible's magic ones (groups, hostvars, playbook_dir:
+the controller's or the inventory's; inventory_hostname and group_names, space-separated
+and sorted as Ansible gives them, are kept), never passwords (ansible_password,
+ansible_become_pass...), and not names tstconfig cannot name (foo-bar: warned of). Text:
+a string as written; true/false (as JSON and YAML write them); a number as read (1.10 is
+read as 1.1: quote it); "" for null; dates ISO; lists and mappings compact JSON.
 
-A :class:`~tstconfig_core.fleet.targets.Target` per host: ``name`` inventory_hostname,
-``address`` ansible_host, ``port`` ansible_port (an integer, else an error), ``user``
-ansible_user; the ``ansible_ssh_*`` name wins when both are set, as in Ansible's ssh
-connection plugin. ``kind`` from ansible_connection: unset, ssh, smart, paramiko ->
-``ssh``; ``local`` -> ``local``; any other the last dotted part
-(``community.docker.docker`` -> ``docker``), the tstconfig host kind of that name.
-``options``: identity_file (ansible_[ssh_]private_key_file), become (ansible_become,
-Ansible's booleans), become_user, ssh_common_args and ssh_extra_args (strings, as
-written).
-
-``variables`` (``${NAME}``), sorted by name: every host variable after precedence,
-ansible_* connection variables included (a check may compare them), except:
-Ansible's magic variables (groups, hostvars, inventory_file, playbook_dir,
-ansible_version...: the controller or the whole inventory, not the host), though
-``inventory_hostname`` and ``group_names`` (space-separated, Ansible's order; group
-names hold no spaces) are kept; passwords (ansible_password, ansible_become_pass...),
-never; and names that are not tstconfig names (``foo-bar``), left out with a warning.
-A value's text: a string as written; true/false for a boolean (as JSON and YAML write
-them, not Python's True); a number as read (INI and YAML make ``1.10`` the number 1.1:
-quote it to keep its text); "" for null; a date in ISO form; a list or mapping as
-compact JSON.
-
-Ansible's warnings (a pattern of --limit that matches no host, a deprecation) are kept,
-never printed, and returned in :attr:`Inventory.warnings`; the errors include them, as
-they hold Ansible's reason.
-
-Importing ansible-core makes ~/.ansible/tmp, its controller temporary folder; unless
-ANSIBLE_LOCAL_TEMP is set, it is pointed at the system temporary folder for the import,
-so reading an inventory writes nothing into the home folder (Ansible's own scratch
-folder in there is removed at exit).
+Ansible's warnings (a --limit pattern matching no host, a deprecation) are kept, never
+printed: in Inventory.warnings, and in errors, as they hold the reason. ~/.ansible/tmp,
+which importing ansible-core makes, is not made (see _import_ansible).
 """
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import logging
 import os
@@ -72,14 +52,17 @@ log = logging.getLogger(__name__)
 NEEDS_ANSIBLE = ("--inventory needs ansible-core, which is not installed: "
                  "pip install 'tstconfig[ansible]'")
 #: What Ansible's get_vars adds that describes the controller or the whole inventory.
-_MAGIC = frozenset({"ansible_config_file", "ansible_facts", "ansible_local",
-                    "ansible_playbook_python", "ansible_version", "groups", "hostvars",
-                    "inventory_dir", "inventory_file", "inventory_hostname_short", "omit",
-                    "playbook_dir"})
+_MAGIC = frozenset({"ansible_config_file", "ansible_facts", "ansible_local", "ansible_version",
+                    "ansible_playbook_python", "groups", "hostvars", "inventory_dir", "omit",
+                    "inventory_file", "inventory_hostname_short", "playbook_dir"})
 _KEPT = frozenset({"inventory_hostname", "group_names"})
 _PASSWORD = re.compile(r"ansible_\w*pass(word|phrase)?")
 _SSH = frozenset({"ssh", "smart", "paramiko", "paramiko_ssh"})
 _PORT = re.compile(r"[0-9]+")
+_OPTIONS = (("identity_file", ("ansible_ssh_private_key_file", "ansible_private_key_file")),
+            ("become_user", ("ansible_become_user",)),
+            ("ssh_common_args", ("ansible_ssh_common_args",)),
+            ("ssh_extra_args", ("ansible_ssh_extra_args",)))
 
 
 class InventoryError(TargetError):
@@ -94,18 +77,14 @@ class Inventory(NamedTuple):
 
 
 def load_inventory(sources: Sequence[str], limit: str | None = None) -> Inventory:
-    """The hosts of ``sources`` (as Ansible's ``-i`` takes them) that ``limit`` selects."""
+    """The hosts of ``sources`` (as Ansible's ``-i`` takes them) that ``limit`` selects;
+    InventoryError (its text for people, Ansible's reason in it) when they give no fleet."""
     if not sources:
         raise InventoryError("no inventory given: --inventory FILE")
     for source in sources:
         if "," not in source and not os.path.exists(source):  # "a,b," is a list of hosts
             raise InventoryError(f"inventory {source!r}: no such file or folder")
-    try:
-        import ansible  # noqa: F401
-    except ImportError as error:
-        if error.name == "ansible":
-            raise InventoryError(NEEDS_ANSIBLE) from None
-        raise InventoryError(f"--inventory: ansible-core cannot be imported: {error}") from error
+    _import_ansible()
     from ansible.errors import AnsibleError
 
     warnings: list[str] = []
@@ -113,43 +92,68 @@ def load_inventory(sources: Sequence[str], limit: str | None = None) -> Inventor
         with _kept_warnings(warnings):
             hosts = _read(sources, limit)
     except AnsibleError as error:
-        raise InventoryError(_with(f"cannot read the inventory: {_vault_hint(error)}",
-                                   warnings)) from error
-    if not hosts:
-        raise InventoryError(_with(f"--limit {limit!r} matches no host of the inventory"
-                                   if limit is not None else "the inventory has no hosts",
-                                   warnings))
+        raise InventoryError("\n  ".join([f"cannot read the inventory: {_vault_hint(error)}",
+                                           *warnings])) from error
+    if not hosts:  # with Ansible's warnings: they hold the reason
+        raise InventoryError("\n  ".join([f"--limit {limit!r} matches no host of the inventory"
+                                           if limit is not None else "the inventory has no hosts",
+                                           *warnings]))
     left_out: dict[tuple[str, str], list[str]] = {}
     targets = [_target(name, values, left_out) for name, values in hosts]
     for (variable, why), names in left_out.items():
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        warnings.append(f"variable {variable!r} of host {shown} left out: {why}")
+        warnings.append(f"variable {variable!r} left out (host{'s' * (len(names) > 1)} "
+                        f"{shown}): {why}")
     return Inventory(targets, warnings)
+
+
+def _import_ansible() -> None:
+    """ansible-core, its config read (once a process) with ANSIBLE_LOCAL_TEMP, unless set,
+    in /tmp: no ~/.ansible/tmp is made, and Ansible removes its folder in /tmp at exit."""
+    try:
+        importlib.import_module("ansible")
+    except ImportError as error:
+        if error.name == "ansible":
+            raise InventoryError(NEEDS_ANSIBLE) from None
+        raise InventoryError(f"--inventory: ansible-core cannot be imported: {error}") from error
+    own = "ANSIBLE_LOCAL_TEMP" not in os.environ and "ansible.constants" not in sys.modules
+    if own:
+        os.environ["ANSIBLE_LOCAL_TEMP"] = tempfile.gettempdir()
+    try:
+        importlib.import_module("ansible.constants")  # its warnings wait for Display
+    except Exception as error:  # a broken ansible.cfg: AnsibleOptionsError
+        raise InventoryError(f"--inventory: ansible-core cannot start: {error}") from error
+    finally:
+        if own:
+            del os.environ["ANSIBLE_LOCAL_TEMP"]
 
 
 def _read(sources: Sequence[str], limit: str | None) -> list[tuple[str, dict[str, Any]]]:
     """Each host Ansible selects, with its variables after Ansible's precedence."""
-    with _private_temp():
-        import ansible.constants as C
-        from ansible.inventory.manager import InventoryManager
-        from ansible.parsing.dataloader import DataLoader
-        from ansible.plugins.loader import init_plugin_loader
-        from ansible.utils.collection_loader import AnsibleCollectionConfig
-        from ansible.vars.manager import VariableManager
+    import ansible.constants as C
+    from ansible.errors import AnsibleError
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
+    from ansible.vars.manager import VariableManager
     if AnsibleCollectionConfig.collection_finder is None:
         init_plugin_loader()  # Ansible's CLI does this: inventory plugins of collections
-    # Any unparsed source fails (not Ansible's warning); get_vars without cached facts
-    # (and three times faster, measured: 0.25 s for 1,000 hosts, not 0.8).
+    # An unparsed source fails, not warns; no cached facts (3x faster too: 0.25 s, 1,000 hosts)
     with _overridden(C, INVENTORY_ANY_UNPARSED_IS_FAILED=True, INJECT_FACTS_AS_VARS=False):
         loader = DataLoader()
         inventory = InventoryManager(loader=loader, sources=list(sources))
-        if limit is not None:
+        try:
             inventory.subset(limit)
-        hosts = inventory.get_hosts("all")
+            hosts = inventory.get_hosts("all")
+        except AnsibleError as error:  # a bad pattern (~(), a missing @FILE
+            raise InventoryError(f"--limit {limit!r}: {error}") from error
         manager = VariableManager(loader=loader, inventory=inventory)
         manager.safe_basedir = False  # no playbook: not the current folder's group_vars/
-        return [(host.name, manager.get_vars(host=host, include_hostvars=False, stage="all"))
-                for host in hosts]
+        found = [(_text(h.name), manager.get_vars(host=h, include_hostvars=False, stage="all"))
+                 for h in hosts]
+    log.debug("%d hosts from %s (limit %r)", len(found), ", ".join(sources), limit)
+    return found
 
 
 def _target(name: str, values: Mapping[str, Any],
@@ -160,7 +164,10 @@ def _target(name: str, values: Mapping[str, Any],
         for key in names:
             value = values.get(key)
             if value is not None and value != "":
-                found = _text(value)
+                try:
+                    found = _text(value)
+                except TypeError as error:
+                    raise InventoryError(f"host {name}: {key}: {error}") from None
                 if "{{" in found or "{%" in found:
                     raise InventoryError(f"host {name}: {key} is a template ({found}), which "
                                          "tstconfig does not render: write the value itself")
@@ -169,19 +176,15 @@ def _target(name: str, values: Mapping[str, Any],
 
     connection = text("ansible_connection")
     last = connection.rsplit(".", 1)[-1] if connection else "ssh"
-    options: dict[str, object] = {}
-    for option, keys in (("identity_file", ("ansible_ssh_private_key_file",
-                                             "ansible_private_key_file")),
-                         ("become_user", ("ansible_become_user",)),
-                         ("ssh_common_args", ("ansible_ssh_common_args",)),
-                         ("ssh_extra_args", ("ansible_ssh_extra_args",))):
-        if (found := text(*keys)) is not None:
-            options[option] = found
+    options: dict[str, object] = {
+        option: found for option, keys in _OPTIONS if (found := text(*keys)) is not None}
     if (become := text("ansible_become")) is not None:
         options["become"] = _boolean(name, become)
+    port = text("ansible_ssh_port", "ansible_port")
+    if port is not None and not (_PORT.fullmatch(port) and 0 < int(port) < 65536):
+        raise InventoryError(f"host {name}: ansible_port is {port!r}, not a port number")
     return Target(name, "ssh" if last in _SSH else last, text("ansible_ssh_host", "ansible_host"),
-                  _port(name, text("ansible_ssh_port", "ansible_port")),
-                  text("ansible_ssh_user", "ansible_user"),
+                  None if port is None else int(port), text("ansible_ssh_user", "ansible_user"),
                   _variables(name, values, left_out), frozen(options))
 
 
@@ -189,13 +192,14 @@ def _variables(host: str, values: Mapping[str, Any],
                left_out: dict[tuple[str, str], list[str]]) -> tuple[tuple[str, str], ...]:
     kept: list[tuple[str, str]] = []
     for key, value in values.items():
+        key = _text(key)  # a plain str: ansible-core 2.19 tags the names it read
         if key in _KEPT:
             kept.append((key, " ".join(value) if key == "group_names" else _text(value)))
             continue
         if key in _MAGIC or _PASSWORD.fullmatch(key):
             continue
         if not NAME.fullmatch(key):
-            why = ("not a tstconfig variable name (a letter or _, then letters, digits or _)")
+            why = "not a tstconfig variable name (a letter or _, then letters, digits or _)"
         else:
             try:
                 kept.append((key, _text(value)))
@@ -218,20 +222,12 @@ def _text(value: Any) -> str:
 
 
 def _json(value: Any) -> str:
+    """What JSON has no type for: a date, or a TypeError that says why."""
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     kind = type(value).__name__
     raise TypeError("it is encrypted with Ansible Vault, which tstconfig does not decrypt"
                     if "Encrypted" in kind or "Vault" in kind else f"a {kind} value has no text")
-
-
-def _port(host: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    if not _PORT.fullmatch(text) or not 0 < int(text) < 65536:
-        raise InventoryError(f"host {host}: ansible_port is {text!r}, not a port number "
-                             "(1 to 65535)")
-    return int(text)
 
 
 def _boolean(host: str, text: str) -> bool:
@@ -243,17 +239,11 @@ def _boolean(host: str, text: str) -> bool:
                              "(yes/no, true/false, on/off, 1/0)") from None
 
 
-def _with(message: str, warnings: list[str]) -> str:
-    return message + "".join(f"\n  {w}" for w in warnings)
-
-
 def _vault_hint(error: BaseException) -> str:
     cause: BaseException | None = error
-    while cause is not None:
-        if type(cause).__name__ == "AnsibleVaultError":
-            return f"{error} (a vault-encrypted file: tstconfig does not decrypt Ansible Vault)"
+    while cause is not None and type(cause).__name__ != "AnsibleVaultError":
         cause = cause.__cause__ or cause.__context__
-    return str(error)
+    return f"{error}" + " (a vaulted file: tstconfig does not decrypt Ansible Vault)" * bool(cause)
 
 
 def _tidy(text: str) -> str:
@@ -267,16 +257,18 @@ def _tidy(text: str) -> str:
 
 @contextmanager
 def _kept_warnings(kept: list[str]) -> Iterator[None]:
-    """Ansible's warnings into ``kept``, not onto the terminal: ansible-core 2.19's
-    context for them (without Display's process-wide "shown once" filter), else what
-    its Display would print."""
+    """Ansible's warnings into ``kept``, not onto the terminal: by ansible-core 2.19's
+    (private) context for them, which skips Display's process-wide "shown once" filter;
+    else (an older or newer ansible-core) by what its Display would print."""
     try:
         from ansible._internal._display_utils import DeferredWarningContext, format_message
-    except ImportError:
+        context = DeferredWarningContext(variables={})
+    except (ImportError, TypeError):
+        context = None
+    if context is None:
         with _printed(kept):
             yield
         return
-    context = DeferredWarningContext(variables={})
     try:
         with context:
             yield
@@ -287,10 +279,9 @@ def _kept_warnings(kept: list[str]) -> Iterator[None]:
 
 @contextmanager
 def _printed(kept: list[str]) -> Iterator[None]:
-    with _private_temp():
-        from ansible.utils.display import Display
+    from ansible.utils.display import Display
     display = Display()
-    display.display = lambda msg, *args, **kwargs: kept.append(_tidy(str(msg)))  # type: ignore[method-assign]
+    display.display = lambda msg, *_, **__: kept.append(_tidy(str(msg)))  # type: ignore
     try:
         yield
     finally:
@@ -298,27 +289,11 @@ def _printed(kept: list[str]) -> Iterator[None]:
 
 
 @contextmanager
-def _private_temp() -> Iterator[None]:
-    """ANSIBLE_LOCAL_TEMP in the system temporary folder while ansible-core's config is
-    read (once, on the first import of ansible.constants), so ~/.ansible is not made."""
-    if "ansible.constants" in sys.modules or "ANSIBLE_LOCAL_TEMP" in os.environ:
-        yield
-        return
-    os.environ["ANSIBLE_LOCAL_TEMP"] = tempfile.gettempdir()
-    try:
-        yield
-    finally:
-        del os.environ["ANSIBLE_LOCAL_TEMP"]
-
-
-@contextmanager
 def _overridden(module: Any, **settings: object) -> Iterator[None]:
     """Ansible's settings (its ``constants``, read when used) for one reading."""
     saved = {name: getattr(module, name) for name in settings}
-    for name, value in settings.items():
-        setattr(module, name, value)
+    vars(module).update(settings)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            setattr(module, name, value)
+        vars(module).update(saved)

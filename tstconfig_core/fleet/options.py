@@ -57,6 +57,9 @@ def options(command: _F) -> _F:
               "the sudo rule must allow it).")),
         (("--become-user", "become_user"), dict(metavar="USER",
          help="With --become: read and run as USER instead of root.")),
+        (("--per-request", "per_request"), dict(is_flag=True, hidden=True,
+         help="Ask each host one block at a time, a round trip each (bench/fleet.py "
+              "measures what that costs).")),
         (("--ssh-option", "ssh_options"), dict(multiple=True, metavar="OPTION",
          help="An ssh option for every host, as ssh -o takes it "
               "(--ssh-option StrictHostKeyChecking=accept-new). Repeatable.")),
@@ -138,6 +141,7 @@ def fleet_run(found: dict[str, Any], registry: PluginRegistry, specs: Sequence[s
     return FleetRun(*args, targets=found["targets"],
                     make_host=host_maker(registry, settings(found)),
                     jobs=found.get("jobs") or DEFAULT_JOBS,
+                    prefetch=not found.get("per_request"),
                     observe_values=any(s.partition(":")[0] == "drift" for s in specs),
                     **kwargs)
 

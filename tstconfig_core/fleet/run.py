@@ -43,11 +43,11 @@ class _Collector(Host):
     name = "(collecting)"
 
     def __init__(self) -> None:
-        self.needs: list[Need] = []
+        self.needs: list[list[Need]] = []  # what each block asked, block by block
 
     def answer(self, requests: Sequence[HostRequest], timeout: float,
                max_size: int) -> list[object]:  # type: ignore[override]
-        self.needs += [(r, timeout, max_size) for r in requests]
+        self.needs.append([(r, timeout, max_size) for r in requests])
         return [HostError("not read yet") for _ in requests]
 
     def _nothing(self, *args: object, **kwargs: object) -> object:
@@ -61,14 +61,20 @@ class FleetRun(Run):
 
     def __init__(self, *args: object, targets: Sequence[Target],
                  make_host: Callable[[Target], Host], jobs: int = 4,
-                 observe_values: bool = False, **kwargs: object) -> None:
+                 observe_values: bool = False, prefetch: bool = True,
+                 **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.targets = targets
         self.make_host = make_host
         self.jobs = max(1, jobs)
         self.observe_values = observe_values
+        #: False: no prefetch, each block asks its host on its own (a round trip each).
+        self.prefetch = prefetch
         self._host_summary: Summary | None = None
-        self._collected: dict[tuple[tuple[str, str], ...], list[Need]] = {}
+        #: What the definitions ask of a host with these variables (and this name, when
+        #: they use ``${inventory_hostname}``): collected once for all such hosts.
+        self._collected: dict[tuple[str | None, tuple[tuple[str, str], ...]],
+                              list[list[Need]]] = {}
 
     def emit(self, event: Event) -> None:
         if self._host_summary is not None:
@@ -77,34 +83,40 @@ class FleetRun(Run):
 
     def _files(self, paths: Sequence[str]) -> None:
         definitions = list(self._definitions(paths))
-        pending: dict[int, tuple[Host, concurrent.futures.Future[None]]] = {}
+        pending: dict[int, tuple[Host, concurrent.futures.Future[None], float]] = {}
         pool = concurrent.futures.ThreadPoolExecutor(self.jobs, "tstconfig-fetch")
         try:
             for index, target in enumerate(self.targets):
                 for ahead in range(index, min(len(self.targets), index + 2 * self.jobs)):
                     if ahead not in pending:
                         pending[ahead] = self._fetch(pool, self.targets[ahead], definitions)
-                host, fetched = pending.pop(index)
+                host, fetched, started = pending.pop(index)
                 _wait(fetched)
-                self._check(target, host, definitions)
+                self._check(target, host, definitions, started)
         finally:
-            for host, fetched in pending.values():
+            for host, fetched, _ in pending.values():
                 fetched.cancel()
                 host.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _fetch(self, pool: concurrent.futures.ThreadPoolExecutor, target: Target,
-               definitions: list[tuple[str, str]]) -> tuple[Host, concurrent.futures.Future[None]]:
-        """Step 1 here (plugin code runs in the main thread), step 2's fetch in the pool."""
+               definitions: list[tuple[str, str]]
+               ) -> tuple[Host, concurrent.futures.Future[None], float]:
+        """Step 1 here (plugin code runs in the main thread), step 2's fetch in the pool;
+        and when it started (a host's time is from there to its last check)."""
+        started = time.time()
         try:
             host = self.make_host(target)
         except HostError as exc:
             host = _Unusable(target, str(exc))
         needs = self._needs(target, definitions)
-        return host, pool.submit(_prefetch, host, needs)
+        if self.prefetch:
+            needs = [[need for block in needs for need in block]]
+        return host, pool.submit(_prefetch, host, needs), started
 
-    def _needs(self, target: Target, definitions: list[tuple[str, str]]) -> list[Need]:
-        key = target.variables
+    def _needs(self, target: Target, definitions: list[tuple[str, str]]) -> list[list[Need]]:
+        named = any("inventory_hostname" in text for _, text in definitions)
+        key = (target.name if named else None, target.variables)
         if key not in self._collected:
             collector = _Collector()
             ctx = Context(self.ctx.registry, lambda event: None, self._settings(target),
@@ -115,13 +127,15 @@ class FleetRun(Run):
         return self._collected[key]
 
     def _settings(self, target: Target) -> RunSettings:
-        """The run's settings, with the host's variables under ``--var`` (which wins)."""
-        given = dict(self.ctx.settings.variables)
-        merged = {**dict(target.variables), **given}
-        return self.ctx.settings._replace(variables=tuple(merged.items()))
+        """The run's settings for one host: its variables (``inventory_hostname``, as
+        Ansible names it, then the inventory's), under ``--var``, which wins."""
+        merged = {"inventory_hostname": target.name, **dict(target.variables),
+                  **dict(self.ctx.settings.variables)}
+        return self.ctx.settings._replace(variables=tuple(sorted(merged.items())),
+                                          host_name=target.name)
 
-    def _check(self, target: Target, host: Host, definitions: list[tuple[str, str]]) -> None:
-        started = time.time()
+    def _check(self, target: Target, host: Host, definitions: list[tuple[str, str]],
+               started: float) -> None:
         name = target.name
         self.emit(HostStarted(name, target.where, started))
         self._host_summary = summary = Summary()
@@ -155,9 +169,13 @@ class _Unusable(Host):
     read = run = list = stat = matches = _refused  # type: ignore[assignment]
 
 
-def _prefetch(host: Host, needs: list[Need]) -> None:
+def _prefetch(host: Host, groups: list[list[Need]]) -> None:
+    """Fetch each group in one go (all of a host's needs are one group, but with
+    ``--per-request``, where each block's are)."""
     try:
-        host.prefetch(needs)
+        for needs in groups:
+            if host.failure is None:
+                host.prefetch(needs)
     except HostError as exc:
         host.failure = str(exc)
     except Exception as exc:  # a host kind's bug: that host fails, the others go on

@@ -102,8 +102,9 @@ def read_frames(lines: Iterable[bytes]) -> tuple[dict[int, _Frame], bool]:
 
 def answer_of(frame: _Frame | None, request: object, timeout: float, max_size: int) -> Answer:
     """The answer the frames of one request give, or the HostError they say."""
-    if frame is None:
-        return HostError("the remote host gave no answer to this request")
+    if frame is None:  # (a pattern that matched nothing prints no frame)
+        return {} if getattr(request, "glob", False) else HostError(
+            "the remote host gave no answer to this request")
     if frame.matches is not None or getattr(request, "glob", False):
         if frame.matches is None and "error" in frame.current:
             return _error(frame.current, request, max_size)

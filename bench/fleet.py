@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""The fleet benchmark: ``python bench/fleet.py [--hosts 100] [--sshd 4] [--jobs 8]``.
+
+Starts a few unprivileged sshd on 127.0.0.1 (tests/sshhosts.py: needs root and
+OpenSSH) and names ``--hosts`` aliases over them, then checks 20 blocks (files,
+commands, /proc) on every alias three ways, and prints for each its wall time, the
+peak memory (RSS) of the controller, and the SSH connections per host (sshd's
+``Accepted publickey`` lines):
+
+- **fleet**: ``tstconfig --hosts a001,...`` (one round trip per host);
+- **(a) tstconfig on each host**: ``ssh HOST tstconfig DEF``, ``--jobs`` at a time
+  (what running tstconfig everywhere and gathering reports costs, with it installed);
+- **(b) one round trip per block**: the same run with every block's requests sent on
+  their own (what tools that ask per resource do).
+
+Goal (issue 15): the fleet in under 10 s for 100 hosts x 20 blocks, and fewer than 1.2
+connections per host. ``--quick`` uses 10 hosts, to prove it works (CI).
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from sshhosts import SshTestHosts, ensure_openssh  # noqa: E402
+
+DEFINITION = """\
+file /etc/passwd
+syntax etc_passwd
+property root
+assert_defined
+
+file /etc/group
+syntax etc_group
+property root
+assert_defined
+
+file /etc/os-release
+parse_mode keyvalue
+key_separator =
+property ID
+assert_defined
+
+file /etc/hostname
+property x
+assert_undefined
+
+file /etc/ssh/ssh_config
+property Host
+assert_defined
+
+file /etc/services
+property ssh
+assert_defined
+
+file /etc/protocols
+property tcp
+assert_defined
+
+file /etc/nsswitch.conf
+property passwd:
+assert_defined
+
+file /etc/debian_version
+property x
+assert_undefined
+
+file /etc/host*.conf
+property multi
+assert_defined
+
+stat /etc/passwd /etc/shadow /etc/group
+columns 0 2
+property /etc/passwd
+assert_eq 0644
+
+command uname -s
+property Linux
+assert_defined
+
+command id -u
+property 0
+assert_defined
+
+command sh -c "echo color=$TST_COLOR"
+parse_mode keyvalue
+key_separator =
+property color
+
+command df -P /
+skip_header_lines 1
+columns 5 0
+property /
+assert_defined
+
+command ls /etc
+property passwd
+assert_defined
+
+proc meminfo
+parse_mode keyvalue
+key_separator :
+property MemTotal
+assert_defined
+
+proc sys/kernel/ostype
+property Linux
+assert_defined
+
+proc loadavg
+columns 3
+property x
+assert_undefined
+
+proc net/dev
+skip_header_lines 2
+property lo:
+assert_defined
+"""
+
+
+def tstconfig() -> str:
+    return str(Path(sys.executable).with_name("tstconfig"))
+
+
+def measure(argv: list[str]) -> tuple[float, float]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{argv[:6]}... exited with {code}: {proc.stderr.read().decode()}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def per_host_tstconfig(config: Path, aliases: list[str], definition: Path,
+                       jobs: int) -> tuple[float, float]:
+    """(a): ``ssh HOST tstconfig DEF`` on every host, ``jobs`` at a time."""
+    def one(alias: str) -> int:
+        return subprocess.run(["ssh", "-F", str(config), alias, tstconfig(), "-q",
+                               str(definition)], stdout=subprocess.DEVNULL).returncode
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        codes = list(pool.map(one, aliases))
+    if any(c not in (0, 1) for c in codes):
+        raise SystemExit(f"(a): exit statuses {sorted(set(codes))}")
+    return time.perf_counter() - started, float("nan")
+
+
+def connections(hosts: SshTestHosts) -> int:
+    return sum(hosts.accepted_connections(h) for h in hosts.hosts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=100)
+    parser.add_argument("--sshd", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.hosts, args.sshd = 10, 2
+    reason = ensure_openssh()
+    if reason:
+        raise SystemExit(f"cannot start sshd test hosts: {reason}")
+    with tempfile.TemporaryDirectory(prefix="tstconfig-fleet-bench-") as tmp:
+        folder = Path(tmp)
+        definition = folder / "fleet.tstconfig"
+        definition.write_text(DEFINITION)
+        servers = {f"s{i}": {"TST_COLOR": "red" if i == 0 else "blue"}
+                   for i in range(args.sshd)}
+        with SshTestHosts(folder / "hosts", servers) as hosts:
+            aliases = hosts.aliases(args.hosts)
+            config = hosts.client_config
+            base = [tstconfig(), "-q", "--ssh-config", str(config), "-j", str(args.jobs),
+                    "--hosts", ",".join(aliases), str(definition)]
+            rows = []
+            for label, run in (
+                    ("fleet (one round trip per host)", lambda: measure(base)),
+                    ("(a) ssh HOST tstconfig DEF", lambda: per_host_tstconfig(
+                        config, aliases, definition, args.jobs)),
+                    ("(b) one round trip per block", lambda: measure(
+                        [*base[:1], "--per-request", *base[1:]]))):
+                before = connections(hosts)
+                wall, rss = run()
+                per_host = (connections(hosts) - before) / len(aliases)
+                rows.append((label, wall, rss, per_host))
+    print(f"{args.hosts} hosts over {args.sshd} sshd, 20 blocks each, --jobs {args.jobs}")
+    print(f"{'':34} {'wall':>8} {'peak RSS':>10} {'connections/host':>17}")
+    for label, wall, rss, per_host in rows:
+        memory = "-" if rss != rss else f"{rss:.0f} MiB"
+        print(f"{label:34} {wall:7.2f}s {memory:>10} {per_host:17.2f}")
+    fleet_wall, fleet_per_host = rows[0][1], rows[0][3]
+    ok = fleet_wall < 10 and fleet_per_host < 1.2
+    print("goal (under 10 s, under 1.2 connections per host):", "met" if ok else "MISSED")
+    return 0 if ok or args.quick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
