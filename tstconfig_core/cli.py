@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tstconfig_core import __version__, snapshot
+from tstconfig_core import __version__, arguments, snapshot
 from tstconfig_core.fleet import options as fleet
 
 if TYPE_CHECKING:
@@ -49,16 +49,6 @@ Shell completion (bash; zsh and fish alike, see docs/reporters.md):
   eval "$(_TSTCONFIG_COMPLETE=bash_source tstconfig)"
 """
 
-def _complete_reporter(ctx: click.Context, param: click.Parameter,
-                       incomplete: str) -> list[str]:
-    """Reporter names for the shell (``json``, and ``json:`` to go on with a path)."""
-    from tstconfig_core.loading.groups import REPORTERS
-    from tstconfig_core.loading.registry import PluginRegistry
-    names = PluginRegistry().names(REPORTERS)
-    return [choice for name in names for choice in (name, f"{name}:")
-            if choice.startswith(incomplete)]
-
-
 def _reporter_classes(registry: PluginRegistry, specs: Sequence[str]) -> list[type]:
     """The class of each ``-r`` reporter, before any report path is touched."""
     from tstconfig_core.api import PluginError
@@ -77,33 +67,11 @@ def _definition_files(definitions: Sequence[str]) -> list[str]:
     return [item for item in expand(definitions) if isinstance(item, str)]
 
 
-def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
-    """--timeout, read as the 'timeout' directive reads it (the same bound, MAX_TIMEOUT):
-    nan, inf or 1e300 must be refused here, not accepted and then fail every block."""
-    if ctx.get_parameter_source(param.name or "") is click.core.ParameterSource.DEFAULT:
-        return float(value)  # (the engine is not imported for the default)
-    from tstconfig_core.engine.directives import MAX_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds <= MAX_TIMEOUT:
-        raise click.BadParameter(f"expected a number of seconds above 0 (at most "
-                                 f"{MAX_TIMEOUT}), not {value!r}")
-    return seconds
-
-
-def _print_schema(kind: str) -> None:
-    from importlib.resources import files
-    click.echo((files("tstconfig_core") / "schemas" / "report.schema.json").read_text(
-        encoding="utf-8"), nl=False)
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.argument("definitions", nargs=-1, metavar="DEFINITION...",
                 type=click.Path(allow_dash=True))
 @click.option("-r", "--reporter", "reporters", multiple=True, metavar="NAME[:PATH]",
-              shell_complete=_complete_reporter,
+              shell_complete=arguments.complete_reporter,
               help="Report format (text, json, junit, tap, tap13, or a plugin's), and a "
                    "file to write it to (default: text on standard output). Repeatable; "
                    "each on its own path.")
@@ -123,7 +91,7 @@ def _print_schema(kind: str) -> None:
                    "(id, or pattern: a glob over ids; reason; optional owner and expires). "
                    "A waived failure is reported as skipped and does not fail the run.")
 @click.option("--timeout", default="60", show_default=True, metavar="SECONDS",
-              callback=_seconds,
+              callback=arguments.seconds,
               help="Seconds a command may run before it is killed, and a block's parse and "
                    "each assertion may take (above 0, at most 1000000). A block can set its "
                    "own with 'timeout SECONDS'.")
@@ -187,7 +155,7 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
             click.echo(render(registry), nl=False, file=out)
         ctx.exit(0)
     if schema:
-        _print_schema(schema)
+        arguments.print_schema(schema)
         ctx.exit(0)
     if not definitions:
         click.echo(ctx.get_usage(), err=True)
@@ -195,7 +163,7 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         ctx.exit(2)
     if quiet and verbose:
         raise click.UsageError("-q and -v ask for opposite things; give one of them")
-    accepted = _waivers(waivers)  # (validated by --check too)
+    accepted = arguments.waivers(waivers)  # (validated by --check too)
     modes = [flag for flag, on in (("--check", check_only), ("--list-ids", list_ids),
                                    ("--inspect", inspect), ("--snapshot", snap["snapshot"])) if on]
     if len(modes) > 1:
@@ -228,16 +196,6 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
     ctx.exit(_run(registry, definitions, reporters, settings, debug=debug, waivers=accepted,
                   exitfirst=exitfirst, color=color, verbosity=-1 if quiet else int(verbose),
                   hosts=hosts))
-
-
-def _waivers(path: str | None) -> Waivers | None:
-    if path is None:
-        return None
-    from tstconfig_core.waivers import WaiverError, load
-    try:
-        return load(path)
-    except WaiverError as exc:
-        raise click.BadParameter(str(exc), param_hint="--waivers") from None
 
 
 def _shown_run(run: Run, definitions: Sequence[str]) -> int:
