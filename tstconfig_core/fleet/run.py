@@ -85,16 +85,18 @@ class FleetRun(Run):
         definitions = list(self._definitions(paths))
         pending: dict[int, tuple[Host, concurrent.futures.Future[None], float]] = {}
         pool = concurrent.futures.ThreadPoolExecutor(self.jobs, "tstconfig-fetch")
+        current = None
         try:
             for index, target in enumerate(self.targets):
                 for ahead in range(index, min(len(self.targets), index + 2 * self.jobs)):
                     if ahead not in pending:
                         pending[ahead] = self._fetch(pool, self.targets[ahead], definitions)
-                host, fetched, started = pending.pop(index)
-                _wait(fetched)
-                self._check(target, host, definitions, started)
-        finally:
-            for host, fetched, _ in pending.values():
+                current = pending.pop(index)
+                _wait(current[1])
+                self._check(target, current[0], definitions, current[2])
+                current = None
+        finally:  # (stopped: every ssh still running is killed, so its thread ends)
+            for host, fetched, _ in [*pending.values(), *([current] if current else [])]:
                 fetched.cancel()
                 host.cancel()
             pool.shutdown(wait=False, cancel_futures=True)

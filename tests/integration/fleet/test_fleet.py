@@ -1,0 +1,245 @@
+"""Fleets over real OpenSSH: sshd test hosts on 127.0.0.1 (tests/sshhosts.py), the real
+``ssh`` client, tstconfig run as a person runs it."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import third_party_plugins, tstconfig
+from reporting import validate_json, validate_junit
+
+NOT_COMPARED = {"duration", "host", "start_time", "time"}
+
+
+def run(hosts, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return tstconfig("--ssh-config", str(hosts.client_config), *args, timeout=timeout)
+
+
+def results(report: dict) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in NOT_COMPARED} for r in report["results"]]
+
+
+def _hostile_tree(top: Path) -> Path:
+    """Files whose names and contents look like the script's framing and like shell."""
+    top.mkdir()
+    (top / "framing.txt").write_bytes(b"Q\nZ 1\nE 1 nosuch\n 41 42 43\nD 2\n\x00\xff\r\nend")
+    (top / "it's $(touch PWNED) `id`.conf").write_text("key = 'x\"y'\n")
+    (top / "new\nline.conf").write_text("key = newline\n")
+    (top / "-rf").write_text("key = dash\n")
+    os.symlink("framing.txt", top / "link")
+    return top
+
+
+def _definition(top: Path) -> str:
+    q = lambda p: '"' + str(p).replace('"', '""') + '"'  # noqa: E731
+    return f"""
+file {q(top / 'framing.txt')}
+parse_mode regex
+pattern (.*)
+property Q
+assert_defined
+property "E 1 nosuch"
+assert_defined
+
+file {q(top / '*.conf')}
+parse_mode keyvalue
+key_separator =
+property key
+assert_count 2
+
+stat {q(top / '*')}
+columns path type
+property {q(top / 'link')}
+assert_eq symlink
+
+command printf "%s|%s" "it's" "$(touch {top}/PWNED2) `id`"
+parse_mode regex
+pattern (.*)
+property "it's|$(touch {top}/PWNED2) `id`"
+assert_defined
+
+command sh -c "echo out; echo err >&2; exit 3"
+exit_status
+assert_eq 3
+
+command no-such-program-here
+property x
+assert_defined
+
+file {q(top / 'missing')}
+property x
+assert_undefined
+"""
+
+
+def test_a_remote_host_answers_as_this_machine_does(ssh_hosts, tmp_path):
+    """h1 is this machine over ssh: every answer, hostile names and contents included,
+    must give the very results a local run gives, and nothing runs that was data."""
+    top = _hostile_tree(tmp_path / "tree")
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text(_definition(top))
+    local = tstconfig("-r", f"json:{tmp_path / 'local.json'}", str(definition))
+    remote = run(ssh_hosts, "--host", "h1", "-r", f"json:{tmp_path / 'remote.json'}",
+                 str(definition))
+    assert local.returncode == remote.returncode == 2, (local.stdout, remote.stdout)
+    here, there = validate_json(tmp_path / "local.json"), validate_json(tmp_path / "remote.json")
+    assert results(here) == results(there)
+    assert [e["message"] for e in here["errors"]] == \
+        [e["message"] for e in there["errors"]]
+    assert {r["host"] for r in there["results"]} == {"h1"}
+    assert not list(top.glob("PWNED*")), "a value reached a shell unquoted"
+    outcomes = [r["outcome"] for r in there["results"]]
+    assert outcomes == ["passed"] * 6 + ["not_run"] * 2, there["results"]
+
+
+def test_each_host_gives_its_own_values_and_one_connection(ssh_hosts, tmp_path):
+    definition = tmp_path / "color.tstconfig"
+    definition.write_text('command sh -c "echo color=$TST_COLOR"\nparse_mode keyvalue\n'
+                          'key_separator =\nproperty color\nassert_eq blue\n'
+                          'file /etc/hostname\nproperty x\nassert_undefined\n'
+                          'proc sys/kernel/ostype\nproperty Linux\nassert_defined\n')
+    before = {h: ssh_hosts.accepted_connections(h) for h in ("h1", "h2", "h3")}
+    done = run(ssh_hosts, "--hosts", "h1,h2,h3", "-r", f"json:{tmp_path / 'r.json'}",
+               "-r", f"junit:{tmp_path / 'r.xml'}", str(definition))
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = validate_json(tmp_path / "r.json")
+    failed = [(r["host"], r["value"]) for r in report["results"] if r["outcome"] == "failed"]
+    assert failed == [("h3", ["red"])]
+    after = {h: ssh_hosts.accepted_connections(h) for h in ("h1", "h2", "h3")}
+    assert {h: after[h] - before[h] for h in after} == {"h1": 1, "h2": 1, "h3": 1}
+    validate_junit(tmp_path / "r.xml")
+
+
+def test_an_unreachable_or_untrusted_host_fails_alone(ssh_hosts, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("file /etc/os-release\nparse_mode keyvalue\nkey_separator =\n"
+                          "property ID\nassert_defined\n")
+    done = run(ssh_hosts, "--hosts", "h1,down,badkey,h2", "-r",
+               f"json:{tmp_path / 'r.json'}", str(definition))
+    assert done.returncode == 2
+    report = validate_json(tmp_path / "r.json")
+    by_host = {r["host"]: r["outcome"] for r in report["results"]}
+    assert by_host == {"h1": "passed", "down": "not_run", "badkey": "not_run", "h2": "passed"}
+    errors = {e["host"]: e["message"] for e in report["errors"]}
+    assert "Connection refused" in errors["down"]
+    assert "Host key verification failed" in errors["badkey"]
+    assert set(errors) == {"down", "badkey"}
+
+
+def test_one_job_or_many_give_the_same_reports(ssh_hosts, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text('command sh -c "echo color=$TST_COLOR; sleep 0.$$((RANDOM%3))"\n'
+                          "parse_mode keyvalue\nkey_separator =\nproperty color\n"
+                          "assert_eq blue\n")
+    texts = []
+    for jobs in ("1", "8"):
+        done = run(ssh_hosts, "-j", jobs, "--hosts", "h3,h1,down,h2", "-r",
+                   f"json:{tmp_path / jobs}.json", "-r", f"tap:{tmp_path / jobs}.tap",
+                   str(definition))
+        assert done.returncode == 2
+        texts.append((results(validate_json(tmp_path / f"{jobs}.json")),
+                      _timeless((tmp_path / f"{jobs}.tap").read_text())))
+    assert texts[0] == texts[1]
+
+
+def _timeless(text: str) -> str:
+    import re
+    return re.sub(r"duration_ms: [0-9.]+|[0-9.]+ ?s\b", "", text)
+
+
+def test_a_program_past_its_timeout_is_killed_on_the_host(ssh_hosts, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("command sleep 30\ntimeout 1\nexit_status\nassert_eq 0\n"
+                          "command echo fine\nproperty fine\nassert_defined\n")
+    started = time.monotonic()
+    done = run(ssh_hosts, "--host", "h2", str(definition))
+    assert time.monotonic() - started < 15
+    assert "command timed out after 1 s" in done.stdout
+    assert "Assertions passed: 1" in done.stdout
+
+
+def test_ctrl_c_stops_every_host_and_still_writes_the_reports(ssh_hosts, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("command sleep 60\nexit_status\nassert_eq 0\n")
+    env = dict(os.environ, TSTCONFIG_DISABLE_PLUGINS=third_party_plugins())
+    proc = subprocess.Popen([sys.executable, "-m", "tstconfig_core", "--ssh-config",
+                             str(ssh_hosts.client_config), "--hosts", "h1,h2,h3",
+                             "-r", f"json:{tmp_path / 'r.json'}", str(definition)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["run"]["interrupted"] is True
+    # every ssh of the run was killed (on the hosts, a program that prints nothing runs
+    # on until its block's timeout: docs/fleet.md, "Limits")
+    left = subprocess.run(["pgrep", "-f", f"ssh -F {ssh_hosts.client_config}"],
+                          capture_output=True, text=True)
+    assert not left.stdout.strip(), "an ssh outlived the run"
+
+
+def test_become_reads_what_only_root_may(ssh_become, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("file /etc/shadow\nsyntax etc_shadow\nproperty root\n"
+                          "assert_defined\ncommand id -un\nproperty root\nassert_defined\n")
+    plain = run(ssh_become, "--host", "h1-become", str(definition))
+    assert plain.returncode == 2 and "Permission denied" in plain.stdout
+    become = run(ssh_become, "--become", "--host", "h1-become", str(definition))
+    assert become.returncode == 0, become.stdout + become.stderr
+    assert "Assertions passed: 2" in become.stdout
+
+
+def test_become_without_a_sudo_rule_fails_the_host_and_says_why(ssh_hosts, tmp_path):
+    """root's own sudo needs no rule; a user without one is refused without a prompt."""
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("command id -un\nproperty root\nassert_defined\n")
+    done = run(ssh_hosts, "--become-user", "nobody-such-user", "--host", "h2",
+               str(definition))
+    assert done.returncode == 2
+    assert "cannot check h2" in done.stdout and "sudo" in done.stdout
+
+
+@pytest.mark.parametrize("bad", ["-oProxyCommand=touch /tmp/x", "ssh://-p1", "a b",
+                                 "ssh://h1:99999"])
+def test_targets_that_are_not_hosts_are_usage_errors(bad, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("file /etc/hostname\nproperty x\nassert_undefined\n")
+    done = tstconfig("--host", bad, str(definition))
+    assert done.returncode == 2
+    assert "Error: Invalid value for --host" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_inventory_gives_hosts_groups_and_their_variables(ssh_hosts, tmp_path):
+    """One definition, per-host expectations: the inventory's group and host variables
+    are ${NAME}s; a host without one gets an error that names it."""
+    pytest.importorskip("ansible", reason="--inventory needs tstconfig[ansible]")
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[blue]\nh1\nh2 colour_note=second\n\n[red]\nh3 expected=red\n\n"
+                         "[blue:vars]\nexpected=blue\n\n[all:vars]\nowner=ops\n")
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text('command sh -c "echo color=$TST_COLOR; echo host=$TST_HOST"\n'
+                          "parse_mode keyvalue\nkey_separator =\nproperty color\n"
+                          "assert_eq ${expected}\nproperty host\n"
+                          "assert_eq ${inventory_hostname}\n")
+    done = run(ssh_hosts, "-i", str(inventory), "-r", f"json:{tmp_path / 'r.json'}",
+               str(definition))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = validate_json(tmp_path / "r.json")
+    assert [r["host"] for r in report["results"]] == ["h1", "h1", "h2", "h2", "h3", "h3"]
+    limited = run(ssh_hosts, "-i", str(inventory), "--limit", "blue:!h2", "-r",
+                  f"json:{tmp_path / 'l.json'}", str(definition))
+    assert limited.returncode == 0
+    assert {r["host"] for r in validate_json(tmp_path / "l.json")["results"]} == {"h1"}
+    definition.write_text(definition.read_text() + "property color\nassert_eq ${colour_note}\n")
+    partial = run(ssh_hosts, "-i", str(inventory), "--limit", "blue", str(definition))
+    assert partial.returncode == 2
+    assert "variable 'colour_note' is not set on host h1" in partial.stdout
+    assert "on host h2" not in partial.stdout
