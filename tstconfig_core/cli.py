@@ -63,7 +63,7 @@ def _reporter_classes(registry: PluginRegistry, specs: Sequence[str]) -> list[ty
 
 
 def _definition_files(definitions: Sequence[str]) -> list[str]:
-    from tstconfig_core.run import expand
+    from tstconfig_core.finding import expand
     return [item for item in expand(definitions) if isinstance(item, str)]
 
 

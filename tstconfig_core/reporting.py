@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from tstconfig_core.contract.reporters import Reporter, ReportSettings
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
-                                  FileStarted, RunFinished, RunStarted, WarningEvent)
+                                  FileStarted, HostFinished, HostStarted, RunFinished,
+                                  RunStarted, ValueObserved, WarningEvent)
 from tstconfig_core.render import cut, printable
 from tstconfig_core.signals import PASS_THROUGH
 
@@ -33,7 +34,9 @@ _MAX_FAILURE = 400
 _DOING = {RunStarted: "the run's start", FileStarted: "a file's start",
           AssertionResult: "an assertion's result", ErrorEvent: "an error",
           WarningEvent: "a warning", FileFinished: "a file's end",
-          RunFinished: "the run's end (when most reports are written)"}
+          RunFinished: "the run's end (when most reports are written)",
+          HostStarted: "a host's start", HostFinished: "a host's end",
+          ValueObserved: "a value observed for drift"}
 
 
 def tell(message: str) -> None:

@@ -27,6 +27,7 @@ from tstconfig_core.fleet.targets import Target
 from tstconfig_core.model import (AssertionResult, ErrorEvent, Event, FileFinished,
                                   FileStarted, HostFinished, HostStarted, Summary,
                                   ValueObserved, WarningEvent)
+from tstconfig_core.render import cut
 from tstconfig_core.run import Run
 
 if TYPE_CHECKING:
@@ -149,13 +150,14 @@ class FleetRun(Run):
         if failure is not None:
             self.emit(ErrorEvent(target.where, None, f"cannot check {name}: {failure}",
                                  host=name))
-            ctx.unreachable = f"not run: {name} could not be checked ({failure})"
+            ctx.unreachable = f"{name} could not be checked ({failure})"
         try:
             for file_name, text in definitions:
                 Interpreter(ctx).run(text, file_name)
         finally:
             self._host_summary = None
-        self.emit(HostFinished(name, summary, time.time() - started, failure))
+        self.emit(HostFinished(name, summary, time.time() - started,
+                               None if failure is None else cut(failure)))
 
 
 class _Unusable(Host):

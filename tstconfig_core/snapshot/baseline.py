@@ -23,7 +23,7 @@ from tstconfig_core.engine.values import uses_variables
 from tstconfig_core.model import ErrorEvent, WarningEvent
 from tstconfig_core.places import Refused
 from tstconfig_core.render import cut, located, printable
-from tstconfig_core.run import MAX_DEFINITION, expand, read_definition, shown_path
+from tstconfig_core.finding import MAX_DEFINITION, expand, read_definition, shown_path
 from tstconfig_core.signals import Stopped, run_signals
 from tstconfig_core.snapshot import output, pins
 from tstconfig_core.snapshot.layout import Layout
