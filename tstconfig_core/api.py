@@ -14,6 +14,7 @@ entry-point group           name                        contract
 ``tstconfig.syntaxes``      the ``syntax`` value        :class:`Syntax`
 ``tstconfig.assertions``    the directive (``assert_eq``) :class:`Assertion`
 ``tstconfig.reporters``     the ``--reporter`` name     :class:`Reporter`
+``tstconfig.hosts``         the ``--host`` scheme       :class:`Host` (made per target)
 ==========================  ==========================  ===============================
 
 An entry point may name a class (instantiated once, with no arguments) or a
@@ -58,6 +59,7 @@ __all__ = [
     "PathStat",
     "ProgramResult", "ReadFile", "RunProgram", "StatPath", "TimeoutAnswer", "TooLargeAnswer",
     "LocalHost",  # this machine, or a folder tree: for a plugin's tests
+    "Target", "HostSettings",  # (API 1.6) what a fleet host kind is made with
     # the events a reporter receives, and the outcomes of an AssertionResult
     "AssertionResult", "ErrorEvent", "Event", "FileFinished", "FileStarted", "RunFinished",
     "RunStarted", "SourceRef", "Summary", "WarningEvent",
@@ -79,3 +81,12 @@ __all__ = [
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
 API_VERSION = "1.6"
+
+
+def __getattr__(name: str) -> object:
+    """``Target`` and ``HostSettings``, imported when first asked for: only fleet host
+    kinds need them, and every plugin imports this module."""
+    if name in ("Target", "HostSettings"):
+        from tstconfig_core.fleet import targets
+        return getattr(targets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,14 +41,15 @@ class Target(NamedTuple):
         return f"{self.kind}://{user}{host}{port}" if self.kind != "local" else "local://"
 
 
-_URL = re.compile(r"(?:(?P<kind>[a-z][a-z0-9+.-]*)://)?(?:(?P<user>[^@/\s]+)@)?"
-                  r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/@\[\]]*)(?::(?P<port>[0-9]+))?/?")
+_URL = (r"(?:(?P<kind>[a-z][a-z0-9+.-]*)://)?(?:(?P<user>[^@/\s]+)@)?"
+                  r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/@\[\]]*)(?::(?P<port>[0-9]+))?/?")  # (compiled when used:
+# every plugin imports this module through the api, few runs read a target)
 
 
 def parse_target(text: str) -> Target:
     """``ssh://[user@]host[:port]``, ``[user@]host[:port]`` (ssh), ``local://``, or
     ``KIND://...`` of a third party's host kind; TargetError when it is none of these."""
-    found = _URL.fullmatch(text.strip())
+    found = re.fullmatch(_URL, text.strip())
     if found is None or not text.strip():
         raise TargetError(f"{text!r} is not a host: write ssh://[USER@]HOST[:PORT], "
                           "[USER@]HOST[:PORT] or local://")
