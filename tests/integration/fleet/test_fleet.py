@@ -243,3 +243,37 @@ def test_an_inventory_gives_hosts_groups_and_their_variables(ssh_hosts, tmp_path
     assert partial.returncode == 2
     assert "variable 'colour_note' is not set on host h1" in partial.stdout
     assert "on host h2" not in partial.stdout
+
+
+def test_a_host_without_a_program_fails_that_block_alone(ssh_become, tmp_path):
+    """sysctl is in root's PATH (/usr/sbin) and not in a plain user's: on h1-become the
+    program is missing, which is that block's error on that host, and nothing else."""
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("command sysctl -n kernel.ostype\nproperty Linux\nassert_defined\n"
+                          "file /etc/os-release\nparse_mode keyvalue\nkey_separator =\n"
+                          "property ID\nassert_defined\n")
+    done = run(ssh_become, "--hosts", "h1,h1-become", "-r", f"json:{tmp_path / 'r.json'}",
+               str(definition))
+    assert done.returncode == 2
+    report = validate_json(tmp_path / "r.json")
+    outcomes = [(r["host"], r["line"], r["outcome"]) for r in report["results"]]
+    assert outcomes == [("h1", 3, "passed"), ("h1", 8, "passed"),
+                        ("h1-become", 3, "not_run"), ("h1-become", 8, "passed")]
+    assert [(e["host"], e["message"].split(";")[0]) for e in report["errors"]] == \
+        [("h1-become", "command not found: 'sysctl'")]
+
+
+def test_hosts_read_their_own_files_through_their_variables(ssh_hosts, tmp_path):
+    pytest.importorskip("ansible", reason="--inventory needs tstconfig[ansible]")
+    for name, port in (("h1", "22"), ("h2", "2222")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "sshd_config").write_text(f"Port {port}\nPermitRootLogin no\n")
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(f"all:\n  vars:\n    conf: {tmp_path}\n  hosts:\n    h1:\n    h2:\n")
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("file ${conf}/${inventory_hostname}/sshd_config\nsyntax sshd\n"
+                          "property Port\nproperty PermitRootLogin\nassert_eq no\n")
+    done = run(ssh_hosts, "-i", str(inventory), "-r", "drift", str(definition))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Port" in done.stdout and "h1 (1 of 2)" in done.stdout
+    assert "PermitRootLogin" not in done.stdout.split("Value:")[0]
