@@ -44,6 +44,11 @@ def initial(pairs: tuple[tuple[str, str], ...]) -> dict[str, Variable]:
 _LET_LINE = re.compile(r"^[ \t]*let[ \t]", re.MULTILINE)
 
 
+def names_used(text: str) -> set[str]:
+    """The names a definition's ``${NAME}`` references name (as written: valid or not)."""
+    return {m.group(1) for m in _REFERENCE.finditer(text) if m.group(1)}
+
+
 def uses_variables(text: str, pairs: tuple[tuple[str, str], ...]) -> bool:
     """Whether a definition uses variables: ``--var`` was given, or it has a ``let``."""
     return bool(pairs) or _LET_LINE.search(text) is not None

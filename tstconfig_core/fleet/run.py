@@ -72,10 +72,10 @@ class FleetRun(Run):
         #: False: no prefetch, each block asks its host on its own (a round trip each).
         self.prefetch = prefetch
         self._host_summary: Summary | None = None
-        #: What the definitions ask of a host with these variables (and this name, when
-        #: they use ``${inventory_hostname}``): collected once for all such hosts.
-        self._collected: dict[tuple[str | None, tuple[tuple[str, str], ...]],
-                              list[list[Need]]] = {}
+        #: What the definitions ask of a host whose variables that they use have these
+        #: values: collected once for all such hosts (most fleets: once).
+        self._collected: dict[tuple[tuple[str, str], ...], list[list[Need]]] = {}
+        self._used: set[str] | None = None
 
     def emit(self, event: Event) -> None:
         if self._host_summary is not None:
@@ -118,11 +118,14 @@ class FleetRun(Run):
         return host, pool.submit(_prefetch, host, needs), started
 
     def _needs(self, target: Target, definitions: list[tuple[str, str]]) -> list[list[Need]]:
-        named = any("inventory_hostname" in text for _, text in definitions)
-        key = (target.name if named else None, target.variables)
+        if self._used is None:  # the names ${...} anywhere in the definitions
+            from tstconfig_core.engine.values import names_used
+            self._used = {name for _, text in definitions for name in names_used(text)}
+        settings = self._settings(target)
+        key = tuple(pair for pair in settings.variables if pair[0] in self._used)
         if key not in self._collected:
             collector = _Collector()
-            ctx = Context(self.ctx.registry, lambda event: None, self._settings(target),
+            ctx = Context(self.ctx.registry, lambda event: None, settings,
                           host=collector, narrow=self.ctx.narrow)
             for name, text in definitions:
                 Interpreter(ctx).run(text, name)
