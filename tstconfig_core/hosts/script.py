@@ -43,7 +43,10 @@ STDERR_LINES = 4096
 
 # The functions every script starts with. Arguments always come first as the
 # request number, then the path. ``t SECONDS CMD...`` runs a program directly (never
-# a shell function or builtin of the same name) under ``timeout`` where there is one.
+# a shell function or builtin of the same name) under ``timeout`` where there is one;
+# ``p`` does the same for a request's program, its standard error to descriptor 5 and
+# none of the script's own descriptors open (what the shell says of a program killed
+# by a signal is not the program's).
 LIBRARY = r"""exec 4>&1
 LC_ALL=C; export LC_ALL
 set -f
@@ -52,6 +55,10 @@ RL=; command -v readlink >/dev/null 2>&1 && RL=1
 SF='%f %u %g %s %.9Y'; stat -c "$SF" / >/dev/null 2>&1 || SF='%f %u %g %s %Y'
 nm() { printf '%s' "$1" | od -An -v -tx1; }
 t() { if [ -n "$TO" ]; then timeout -k 1 "$@"; else shift; (exec "$@"); fi; }
+p() {
+  if [ -n "$TO" ]; then (exec timeout -k 1 "$@" </dev/null 2>&5 4>&- 5>&- 6>&-)
+  else shift; (exec "$@" </dev/null 2>&5 4>&- 5>&- 6>&-); fi
+}
 miss() {
   _m=$1
   while :; do
@@ -106,7 +113,7 @@ R() {
     return
   fi
   printf 'D %s\n' "$_i"
-  _e=$( { _x=$( { { t "$_s" "$@" </dev/null 2>&5 4>&- 5>&- 6>&-; echo $? >&6; } |
+  _e=$( { _x=$( { { p "$_s" "$@"; echo $? >&6; } |
           od -An -v -tx1 -N "$_l" >&4; } 6>&1 )
         printf 'S %s %s\n' "$_i" "$_x" >&4; } 5>&1 | od -An -v -tx1 |
       awk -v n=@STDERR_LINES@ -v i="$_i" 'NR<=n{print;next}{d+=NF}END{print "X",i,d+0}' )
@@ -141,6 +148,7 @@ G() {
   _g=$1 _gi=$2 _gp=$3 _gd=$4 _gn=0; shift 4
   _o=$IFS; IFS=; set +f
   for _gm in $_gp; do
+    case ${_gm##*/} in .|..) continue ;; esac
     [ -e "$_gm" ] || [ -L "$_gm" ] || continue
     _gn=1; printf 'M %s\n' "$_gi"; nm "$_gm"
     IFS=$_o; set -f; "$_g" "$_gi" "$_gm" "$@"; IFS=; set +f
