@@ -170,7 +170,8 @@ def main(ctx: click.Context, definitions: tuple[str, ...], reporters: tuple[str,
         raise click.UsageError(f"{' and '.join(modes)} cannot be combined")
     if modes and reporters:
         raise click.UsageError(f"{modes[0]} prints to standard output; it takes no --reporter")
-    hosts = fleet.prepare(ctx, modes, bool(root or proc_root))
+    hosts = fleet.prepare(ctx, modes, bool(root) or (bool(proc_root) and ctx.get_parameter_source(
+        "proc_root") is click.core.ParameterSource.COMMANDLINE))
     from tstconfig_core.engine.context import RunSettings
     from tstconfig_core.limits import parse_size
     from tstconfig_core.run import Run

@@ -93,7 +93,7 @@ class Run:
             event = event._replace(message=cut(event.message))
         elif isinstance(event, ValueObserved):
             event = event._replace(value=cut_value(event.value))
-        self.summary.count(event)
+        self.count(event)
         signals = self.signals
         signals.sheltered = True  # a signal now waits until every reporter has the event
         try:
@@ -108,6 +108,10 @@ class Run:
         if self.exitfirst and (isinstance(event, ErrorEvent) or (
                 isinstance(event, AssertionResult) and event.outcome == FAILED)):
             raise _FirstFailure()
+
+    def count(self, event: Event) -> None:
+        """Count the event (as the reporters get it: a waived failure is waived)."""
+        self.summary.count(event)
 
     @property
     def broken_reporters(self) -> list[GuardedReporter]:

@@ -64,7 +64,7 @@ class DriftReporter(Reporter):
     def __init__(self, stream) -> None:
         super().__init__(stream)
         self.fleet = Fleet()
-        self._checks: dict[tuple[str, str, str | None, str], _Check] = {}
+        self._checks: dict[tuple[str, int], _Check] = {}
         self._same: dict[Value, Value] = {}  # one copy of each value, however many hosts
 
     def handle(self, event: Event) -> None:
@@ -83,7 +83,9 @@ class DriftReporter(Reporter):
               host: str | None, value: Value, sensitive: bool, not_run: bool) -> None:
         if host is None:
             return  # (a run of one host: nothing to compare it with)
-        key = (file, block, section, subject)
+        # (the line, not what it names: the same property under other columns or parse
+        # options is another value; the definitions are the same on every host)
+        key = (file, line)
         check = self._checks.get(key)
         if check is None:
             check = self._checks[key] = _Check(file, line, block, section, subject)

@@ -4,6 +4,7 @@ local host gives, whatever the data, the names and the arguments hold."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,30 @@ from tstconfig_core.hosts.ssh import SshHost
 class ShellHost(SshHost):
     """The ssh host's script and frames, with ``sh -c 'sh -s'`` for ssh."""
 
+    path: str | None = None  # a PATH for the script: a host without base64
+
     def argv(self) -> list[str]:
-        return ["sh", "-c", self.remote_command()]
+        where = [] if self.path is None else ["env", f"PATH={self.path}"]
+        return [*where, "sh", "-c", self.remote_command()]
+
+
+#: What the script and the tests' programs need, base64 left out.
+TOOLS = ["sh", "od", "awk", "stat", "readlink", "timeout", "head", "printf", "cat",
+         "sleep", "true", "kill", "echo"]
+
+
+@pytest.fixture(params=["base64", "od"], autouse=True)
+def encoding(request, tmp_path_factory) -> None:
+    """Every test twice: the data in base64, and on a host without base64, in od's hex."""
+    if request.param == "od":
+        folder = tmp_path_factory.mktemp("bin")
+        for tool in TOOLS:
+            found = shutil.which(tool)
+            if found:
+                (folder / tool).symlink_to(found)
+        ShellHost.path = str(folder)
+    yield
+    ShellHost.path = None
 
 
 def comparable(answer: object) -> object:
@@ -133,4 +156,4 @@ def test_no_content_name_or_argument_changes_the_framing(tmp_path: Path, content
 def test_the_script_quotes_every_value() -> None:
     assert script.quoted("it's") == b"'it'\\''s'"
     line = script.line_for(3, RunProgram(("echo", "$(id)", "a'b")), 5.0, 10)
-    assert line == b"R 3 5 11 'echo' '$(id)' 'a'\\''b'"
+    assert line == b"R 3 5 11 500 'echo' '$(id)' 'a'\\''b'"

@@ -147,6 +147,8 @@ def fleet_run(found: dict[str, Any], registry: PluginRegistry, specs: Sequence[s
 
 
 def prepare(ctx: click.Context, modes: Sequence[str], local_only: bool) -> dict[str, Any] | None:
+    """(``local_only``: --root, or --proc-root on the command line; from the environment,
+    TSTCONFIG_PROC_ROOT is this machine's business and fleets leave it alone.)"""
     """The fleet options checked and their hosts known (before any report is opened), or
     None for a run of this machine; warnings (an inventory's) go to standard error."""
     found = given(ctx)
@@ -162,5 +164,7 @@ def prepare(ctx: click.Context, modes: Sequence[str], local_only: bool) -> dict[
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
     if not found["targets"]:
-        raise click.UsageError("no host to check: the inventory has none")
+        raise click.UsageError("no host to check: " + ("the inventory has none"
+                                                       if found.get("inventories") else
+                                                       "--hosts names none"))
     return found

@@ -15,7 +15,8 @@ with one job or many; the answers of at most ``2 * jobs`` hosts wait in memory.
 """
 from __future__ import annotations
 
-import concurrent.futures
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -77,36 +78,33 @@ class FleetRun(Run):
         self._collected: dict[tuple[tuple[str, str], ...], list[list[Need]]] = {}
         self._used: set[str] | None = None
 
-    def emit(self, event: Event) -> None:
+    def count(self, event: Event) -> None:
+        super().count(event)
         if self._host_summary is not None:
             self._host_summary.count(event)
-        super().emit(event)
 
     def _files(self, paths: Sequence[str]) -> None:
         definitions = list(self._definitions(paths))
-        pending: dict[int, tuple[Host, concurrent.futures.Future[None], float]] = {}
-        pool = concurrent.futures.ThreadPoolExecutor(self.jobs, "tstconfig-fetch")
+        pending: dict[int, _Fetch] = {}
+        slots = threading.BoundedSemaphore(self.jobs)  # fetches running at once
         current = None
         try:
             for index, target in enumerate(self.targets):
                 for ahead in range(index, min(len(self.targets), index + 2 * self.jobs)):
                     if ahead not in pending:
-                        pending[ahead] = self._fetch(pool, self.targets[ahead], definitions)
+                        pending[ahead] = self._fetch(slots, self.targets[ahead], definitions)
                 current = pending.pop(index)
-                _wait(current[1])
-                self._check(target, current[0], definitions, current[2])
+                current.wait()
+                self._check(target, current.host, definitions, current.started)
                 current = None
         finally:  # (stopped: every ssh still running is killed, so its thread ends)
-            for host, fetched, _ in [*pending.values(), *([current] if current else [])]:
-                fetched.cancel()
-                host.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
+            for fetch in [*pending.values(), *([current] if current else [])]:
+                fetch.host.cancel()
 
-    def _fetch(self, pool: concurrent.futures.ThreadPoolExecutor, target: Target,
-               definitions: list[tuple[str, str]]
-               ) -> tuple[Host, concurrent.futures.Future[None], float]:
-        """Step 1 here (plugin code runs in the main thread), step 2's fetch in the pool;
-        and when it started (a host's time is from there to its last check)."""
+    def _fetch(self, slots: threading.BoundedSemaphore, target: Target,
+               definitions: list[tuple[str, str]]) -> _Fetch:
+        """Step 1 here (plugin code runs in the main thread), step 2's fetch in a thread
+        of its own once a slot is free."""
         started = time.time()
         try:
             host = self.make_host(target)
@@ -115,7 +113,7 @@ class FleetRun(Run):
         needs = self._needs(target, definitions)
         if self.prefetch:
             needs = [[need for block in needs for need in block]]
-        return host, pool.submit(_prefetch, host, needs), started
+        return _Fetch(host, needs, slots, started)
 
     def _needs(self, target: Target, definitions: list[tuple[str, str]]) -> list[list[Need]]:
         if self._used is None:  # the names ${...} anywhere in the definitions
@@ -128,7 +126,9 @@ class FleetRun(Run):
             ctx = Context(self.ctx.registry, lambda event: None, settings,
                           host=collector, narrow=self.ctx.narrow)
             for name, text in definitions:
-                Interpreter(ctx).run(text, name)
+                interpreter = Interpreter(ctx)
+                interpreter.max_errors = sys.maxsize  # (every block fails here: all count)
+                interpreter.run(text, name)
             self._collected[key] = collector.needs
         return self._collected[key]
 
@@ -176,6 +176,31 @@ class _Unusable(Host):
     read = run = list = stat = matches = _refused  # type: ignore[assignment]
 
 
+class _Fetch:
+    """One host's fetch, in a daemon thread: a host kind whose prefetch never returns
+    cannot keep tstconfig from exiting once the run is stopped and reported."""
+
+    def __init__(self, host: Host, groups: list[list[Need]],
+                 slots: threading.BoundedSemaphore, started: float) -> None:
+        self.host, self.groups, self.slots, self.started = host, groups, slots, started
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name=f"tstconfig-fetch {host.name}",
+                         daemon=True).start()
+
+    def _run(self) -> None:
+        with self.slots:
+            try:
+                if not self.done.is_set():
+                    _prefetch(self.host, self.groups)
+            finally:
+                self.done.set()
+
+    def wait(self) -> None:
+        """Wait in short steps, so Ctrl-C and SIGTERM are handled at once."""
+        while not self.done.wait(0.2):
+            pass
+
+
 def _prefetch(host: Host, groups: list[list[Need]]) -> None:
     """Fetch each group in one go (all of a host's needs are one group, but with
     ``--per-request``, where each block's are)."""
@@ -185,14 +210,8 @@ def _prefetch(host: Host, groups: list[list[Need]]) -> None:
                 host.prefetch(needs)
     except HostError as exc:
         host.failure = str(exc)
-    except Exception as exc:  # a host kind's bug: that host fails, the others go on
+    except BaseException as exc:  # a host kind's bug (SystemExit too): that host fails
         host.failure = f"internal error of its host kind: {type(exc).__name__}: {exc}"
-
-
-def _wait(fetched: concurrent.futures.Future[None]) -> None:
-    """Wait in short steps, so Ctrl-C and SIGTERM are handled at once."""
-    while not fetched.done():
-        concurrent.futures.wait([fetched], timeout=0.2)
 
 
 def _stamp(event: Event, host: str) -> Event:

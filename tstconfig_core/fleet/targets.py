@@ -49,6 +49,7 @@ _URL = (r"(?:(?P<kind>[a-z][a-z0-9+.-]*)://)?(?:(?P<user>[^@/\s]+)@)?"
 def parse_target(text: str) -> Target:
     """``ssh://[user@]host[:port]``, ``[user@]host[:port]`` (ssh), ``local://``, or
     ``KIND://...`` of a third party's host kind; TargetError when it is none of these."""
+    _writable(text, repr(text))
     found = re.fullmatch(_URL, text.strip())
     if found is None or not text.strip():
         raise TargetError(f"{text!r} is not a host: write ssh://[USER@]HOST[:PORT], "
@@ -66,6 +67,9 @@ def parse_target(text: str) -> Target:
     user = found["user"]
     if user is not None and user.startswith("-"):
         raise TargetError(f"{text!r}: a user name may not start with '-'")
+    if user is not None and ":" in user:
+        raise TargetError(f"{text!r}: a password in the URL is not used (ssh logs in with "
+                          "keys or the agent) and would be shown in every report: leave it out")
     name = text.strip().rstrip("/")
     name = name[len("ssh://"):] if name.startswith("ssh://") else name
     return Target(name, kind, host, port, user)
@@ -83,11 +87,24 @@ def unique(targets: Sequence[Target]) -> list[Target]:
     (reports, drift and variables are keyed by it)."""
     kept: dict[str, Target] = {}
     for target in targets:
+        _writable(target.name, f"host {target.name!r}")
+        for what, value in (("address", target.address), ("user", target.user)):
+            if value is not None and value.startswith("-"):
+                raise TargetError(f"host {target.name!r}: its {what} {value!r} starts with "
+                                  "'-', which ssh would read as an option")
         other = kept.setdefault(target.name, target)
         if other != target:
             raise TargetError(f"two hosts are named {target.name!r} ({other.where} and "
                               f"{target.where}): give them different names")
     return list(kept.values())
+
+
+def _writable(text: str, shown: str) -> None:
+    """A name every report can write: no bytes that are not UTF-8 (kept as surrogates),
+    no control characters."""
+    if any("\ud800" <= c <= "\udfff" or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise TargetError(f"{shown.encode('utf-8', 'backslashreplace').decode()}: a host "
+                          "is named in UTF-8, without control characters")
 
 
 def frozen(options: Mapping[str, object]) -> Mapping[str, object]:

@@ -154,7 +154,11 @@ class SshHost(Host):
             helper.start()
         try:
             assert proc.stdout is not None
-            found, ended = frames.read_frames(proc.stdout)
+            try:
+                found, ended = frames.read_frames(proc.stdout)
+            except frames.ProtocolError:
+                proc.kill()  # (what it still sends cannot be read either)
+                raise
             if ended:
                 proc.stdout.close()
         finally:
@@ -170,8 +174,10 @@ class SshHost(Host):
         if self._cancelled:
             return found, False, "stopped (interrupted)"
         said = _last_lines(bytes(errors))
-        return found, False, (f"{said} (ssh exit status {status})" if said else
-                              f"ssh exited with status {status} before every answer came")
+        how = (f"ssh was killed by signal {-status}" if status < 0 else
+               f"ssh exit status {status}")
+        return found, False, (f"{said} ({how})" if said else
+                              f"{how}, before every answer came")
 
     # -- one request at a time (what per-resource tools do; prefetch avoids it) --------
 

@@ -277,3 +277,59 @@ def test_hosts_read_their_own_files_through_their_variables(ssh_hosts, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Port" in done.stdout and "h1 (1 of 2)" in done.stdout
     assert "PermitRootLogin" not in done.stdout.split("Value:")[0]
+
+
+def _connections(hosts, name: str) -> int:
+    return hosts.accepted_connections(name)
+
+
+def test_what_a_hostile_review_found_stays_fixed(ssh_hosts, tmp_path):
+    """A background child holding the output, a program that ignores SIGTERM past its
+    timeout, a symbolic link loop under allow_missing, and 300 blocks (past the error cap
+    of the collect step): each as here, and still one connection."""
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    blocks = ['command sh -c "sleep 77 & echo started"\ntimeout 2\nproperty started\n'
+              'assert_defined\n',
+              "command sh -c \"trap '' TERM; sleep 3; echo survived\"\ntimeout 1\n"
+              "property survived\nassert_defined\n",
+              f"file {tmp_path}/loop1\nallow_missing\nproperty x\nassert_undefined\n"]
+    for i in range(300):
+        (tmp_path / f"f{i}").write_text(f"k v{i}\n")
+        blocks.append(f"file {tmp_path}/f{i}\nproperty k\nassert_eq v{i}\n")
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text("\n".join(blocks))
+    local = tstconfig("-r", f"json:{tmp_path / 'l.json'}", str(definition))
+    before = _connections(ssh_hosts, "h2")
+    started = time.monotonic()
+    remote = run(ssh_hosts, "--host", "h2", "-r", f"json:{tmp_path / 'r.json'}",
+                 str(definition))
+    assert time.monotonic() - started < 20
+    assert _connections(ssh_hosts, "h2") - before == 1
+    assert local.returncode == remote.returncode == 2
+    assert results(validate_json(tmp_path / "l.json")) == \
+        results(validate_json(tmp_path / "r.json"))
+    subprocess.run(["pkill", "-f", "sleep 77"])
+
+
+def test_waived_failures_are_waived_in_each_host_summary(ssh_hosts, tmp_path):
+    definition = tmp_path / "c.tstconfig"
+    definition.write_text('command sh -c "echo color=$TST_COLOR"\nparse_mode keyvalue\n'
+                          "key_separator =\nproperty color\nassert_eq blue\n")
+    waivers = tmp_path / "w.toml"
+    waivers.write_text('[[waiver]]\npattern = "*"\nreason = "repainting h3"\n'
+                       'owner = "ops"\nexpires = "2099-01-01"\n')
+    done = run(ssh_hosts, "--hosts", "h1,h3", "--waivers", str(waivers), "-r",
+               f"json:{tmp_path / 'r.json'}", str(definition))
+    assert done.returncode == 0, done.stdout + done.stderr
+    hosts = {h["name"]: h for h in validate_json(tmp_path / "r.json")["hosts"]}
+    assert (hosts["h3"]["failed"], hosts["h3"]["waived"]) == (0, 1)
+    assert hosts["h3"]["status"] == "PASS"
+
+
+def test_drift_tells_the_same_property_under_other_columns_apart(ssh_hosts, tmp_path):
+    definition = tmp_path / "d.tstconfig"
+    definition.write_text('command sh -c "echo /etc/x 0644 root $TST_COLOR"\ncolumns 0 1\n'
+                          "property /etc/x\ncolumns 0 2 3\nproperty /etc/x\n")
+    done = run(ssh_hosts, "--hosts", "h1,h2,h3", "-r", "drift", str(definition))
+    assert "root red" in done.stdout and "h3 (1 of 3)" in done.stdout, done.stdout
