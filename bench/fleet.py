@@ -158,8 +158,12 @@ def _login_user(hosts: SshTestHosts, wanted: str) -> str:
 def per_host_tstconfig(config: Path, aliases: list[str], definition: Path,
                        jobs: int, login: str) -> tuple[float, float]:
     """(a): ``ssh HOST tstconfig DEF`` on every host, ``jobs`` at a time."""
+    # (a test user reaches this tstconfig through sudo: its Python may be under /root)
+    sudo = ["sudo", "-n"] if login != "root" else []
+
     def one(alias: str) -> int:
-        return subprocess.run(["ssh", "-F", str(config), "-l", login, alias, tstconfig(), "-q",
+        return subprocess.run(["ssh", "-F", str(config), "-l", login, alias, *sudo,
+                               tstconfig(), "-q",
                                str(definition)], stdout=subprocess.DEVNULL).returncode
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
