@@ -131,7 +131,8 @@ def tstconfig() -> str:
     return str(Path(sys.executable).with_name("tstconfig"))
 
 
-def measure(argv: list[str]) -> tuple[float, float]:
+def measure(argv: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MiB, CPU seconds of the controller and its ssh clients)."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -139,7 +140,7 @@ def measure(argv: list[str]) -> tuple[float, float]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         raise SystemExit(f"{argv[:6]}... exited with {code}: {proc.stderr.read().decode()}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _login_user(hosts: SshTestHosts, wanted: str) -> str:
@@ -156,7 +157,7 @@ def _login_user(hosts: SshTestHosts, wanted: str) -> str:
 
 
 def per_host_tstconfig(config: Path, aliases: list[str], definition: Path,
-                       jobs: int, login: str) -> tuple[float, float]:
+                       jobs: int, login: str) -> tuple[float, float, float]:
     """(a): ``ssh HOST tstconfig DEF`` on every host, ``jobs`` at a time."""
     # (a test user reaches this tstconfig through sudo: its Python may be under /root)
     sudo = ["sudo", "-n"] if login != "root" else []
@@ -170,7 +171,7 @@ def per_host_tstconfig(config: Path, aliases: list[str], definition: Path,
         codes = list(pool.map(one, aliases))
     if any(c not in (0, 1) for c in codes):
         raise SystemExit(f"(a): exit statuses {sorted(set(codes))}")
-    return time.perf_counter() - started, float("nan")
+    return time.perf_counter() - started, float("nan"), float("nan")
 
 
 def connections(hosts: SshTestHosts) -> int:
@@ -223,15 +224,18 @@ def main(argv: list[str] | None = None) -> int:
             for key in args.only or list(modes):
                 label, used, run = modes[key]
                 before = connections(hosts)
-                wall, rss = run()
+                wall, rss, cpu = run()
                 per_host = (connections(hosts) - before) / len(used)
-                rows.append((label, wall * len(aliases) / len(used), rss, per_host))
+                scale = len(aliases) / len(used)
+                rows.append((label, wall * scale, rss, per_host, cpu * scale))
     print(f"{args.hosts} hosts over {args.sshd} sshd, 20 blocks each, --jobs {args.jobs}, "
           f"logged in as {login}, key exchange {args.kex or 'ssh default'}")
-    print(f"{'':34} {'wall':>8} {'peak RSS':>10} {'connections/host':>17}")
-    for label, wall, rss, per_host in rows:
+    print(f"{'':34} {'wall':>8} {'peak RSS':>10} {'connections/host':>17} "
+          f"{'controller CPU':>15}")
+    for label, wall, rss, per_host, cpu in rows:
         memory = "-" if rss != rss else f"{rss:.0f} MiB"
-        print(f"{label:34} {wall:7.2f}s {memory:>10} {per_host:17.2f}")
+        used = "-" if cpu != cpu else f"{cpu:.2f}s"
+        print(f"{label:34} {wall:7.2f}s {memory:>10} {per_host:17.2f} {used:>15}")
     if "b" in (args.only or "ab"):
         print(f"* measured on {min(args.per_block_hosts, args.hosts)} hosts, its time "
               f"scaled to {args.hosts}")

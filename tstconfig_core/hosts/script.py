@@ -123,24 +123,7 @@ F() {
     else t "$4" od -An -v -tx1 -N "$3" -- "$2" 2>/dev/null; fi
   fi
 }
-R() {
-  _i=$1 _s=$2 _l=$3 _c=$4; shift 4
-  if ! found "$1"; then
-    if [ -e "$1" ]; then printf 'E %s noexec\n' "$_i"; else printf 'E %s noprog\n' "$_i"; fi
-    return
-  fi
-  printf 'D %s\n' "$_i"
-  up; _t0=$_up
-  _e=$( { _x=$( { { p "$_s" "$@"; echo $? >&6; } |
-          x "$_l" >&4; } 6>&1 )
-        printf 'S %s %s\n' "$_i" "$_x" >&4; } 5>&1 | enc |
-      awk -v n="$SL" -v i="$_i" -v b="$B" \
-        'NR<=n{print;next}{d+=(b?length($0)*3/4-gsub(/=/,"="):NF)}END{print "X",i,d+0}' )
-  printf 'W %s\n%s\n' "$_i" "$_e"
-  up; _t1=$_up
-  if [ -n "$_t0" ] && [ -n "$_t1" ] && [ $((_t1 - _t0)) -ge "$_c" ]; then printf 'K %s\n' "$_i"; fi
-}
-L() {
+@RUN@L() {
   inside "$1" "$3" "$2" || return
   if [ ! -d "$2" ]; then if [ -e "$2" ]; then printf 'E %s notdir\n' "$1"; else gone "$1" "$2"; fi; return; fi
   if [ ! -r "$2" ] || [ ! -x "$2" ]; then printf 'E %s denied\n' "$1"; return; fi
@@ -182,6 +165,33 @@ G() {
   return 0
 }
 """
+
+# ``R``, a program's request, is written out for each encoding, the encoder in its
+# pipelines itself: a shell function there would cost a process more per program.
+_RUN = r"""R() {
+  _i=$1 _s=$2 _l=$3 _c=$4; shift 4
+  if ! found "$1"; then
+    if [ -e "$1" ]; then printf 'E %s noexec\n' "$_i"; else printf 'E %s noprog\n' "$_i"; fi
+    return
+  fi
+  printf 'D %s\n' "$_i"
+  up; _t0=$_up
+  _e=$( { _x=$( { { p "$_s" "$@"; echo $? >&6; } |
+          @OUT@ >&4; } 6>&1 )
+        printf 'S %s %s\n' "$_i" "$_x" >&4; } 5>&1 | @ERR@ |
+      awk -v n="$SL" -v i="$_i" -v b="$B" \
+        'NR<=n{print;next}{d+=(b?length($0)*3/4-gsub(/=/,"="):NF)}END{print "X",i,d+0}' )
+  printf 'W %s\n%s\n' "$_i" "$_e"
+  up; _t1=$_up
+  if [ -n "$_t0" ] && [ -n "$_t1" ] && [ $((_t1 - _t0)) -ge "$_c" ]; then printf 'K %s\n' "$_i"; fi
+}
+"""
+LIBRARY = LIBRARY.replace("@RUN@", "".join((
+    'if [ -n "$B" ]; then\n',
+    _RUN.replace("@OUT@", 'head -c "$_l" | base64').replace("@ERR@", "base64"),
+    "else\n",
+    _RUN.replace("@OUT@", 'od -An -v -tx1 -N "$_l"').replace("@ERR@", "od -An -v -tx1"),
+    "fi\n")))
 
 
 class Unsendable(ValueError):
