@@ -157,13 +157,14 @@ def _login_user(hosts: SshTestHosts, wanted: str) -> str:
 
 
 def per_host_tstconfig(config: Path, aliases: list[str], definition: Path,
-                       jobs: int, login: str) -> tuple[float, float, float]:
+                       jobs: int, login: str, kex: str | None) -> tuple[float, float, float]:
     """(a): ``ssh HOST tstconfig DEF`` on every host, ``jobs`` at a time."""
     # (a test user reaches this tstconfig through sudo: its Python may be under /root)
     sudo = ["sudo", "-n"] if login != "root" else []
 
     def one(alias: str) -> int:
-        return subprocess.run(["ssh", "-F", str(config), "-l", login, alias, *sudo,
+        options = ["-o", f"KexAlgorithms={kex}"] if kex else []
+        return subprocess.run(["ssh", "-F", str(config), *options, "-l", login, alias, *sudo,
                                tstconfig(), "-q",
                                str(definition)], stdout=subprocess.DEVNULL).returncode
     started = time.perf_counter()
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                 "fleet": ("fleet (one round trip per host)", aliases,
                           lambda: measure([*base, ",".join(aliases)])),
                 "a": ("(a) ssh HOST tstconfig DEF", aliases, lambda: per_host_tstconfig(
-                    config, aliases, definition, args.jobs, login)),
+                    config, aliases, definition, args.jobs, login, args.kex)),
                 "b": ("(b) one round trip per block*", few, lambda: measure(
                     [*base[:1], "--per-request", *base[1:], ",".join(few)]))}
             rows = []
