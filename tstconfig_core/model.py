@@ -79,6 +79,9 @@ class AssertionResult(NamedTuple):
     waiver: str | None = None
     #: (API 1.6) The fleet host it was checked on; None in a run of one host.
     host: str | None = None
+    #: (API 1.6) The line of the selector that chose the value (the ``property``);
+    #: None when none did. Several assertions on one value share it (drift does).
+    selected_at: int | None = None
 
     @property
     def passed(self) -> bool:

@@ -72,8 +72,8 @@ class DriftReporter(Reporter):
         super().handle(event)
 
     def on_result(self, r: AssertionResult) -> None:
-        self._note(r.file, r.line, r.block, r.section, r.subject, r.host, r.value,
-                   r.sensitive, r.outcome == NOT_RUN)
+        self._note(r.file, r.selected_at or r.line, r.block, r.section, r.subject, r.host,
+                   r.value, r.sensitive, r.outcome == NOT_RUN)
 
     def on_value_observed(self, e: ValueObserved) -> None:
         self._note(e.file, e.line, e.block, e.section, e.subject, e.host, e.value,
@@ -83,8 +83,8 @@ class DriftReporter(Reporter):
               host: str | None, value: Value, sensitive: bool, not_run: bool) -> None:
         if host is None:
             return  # (a run of one host: nothing to compare it with)
-        # (the line, not what it names: the same property under other columns or parse
-        # options is another value; the definitions are the same on every host)
+        # (the selector's line, not what it names: the same property under other columns
+        # or parse options is another value; the definitions are the same on every host)
         key = (file, line)
         check = self._checks.get(key)
         if check is None:

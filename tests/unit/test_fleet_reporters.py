@@ -458,7 +458,8 @@ def test_drift_shows_each_value_and_its_hosts_majority_first():
         hosts[name] = [
             observed(2, "Port", (port,)),
             *(check(line, "PermitRootLogin", (root,) if root else None, "assert_ne", arg,
-                    PASSED if root else NOT_RUN) for line, arg in ((3, "yes"), (4, "prohibit"))),
+                    PASSED if root else NOT_RUN, selected_at=3)  # (one property, 2 checks)
+              for line, arg in ((3, "yes"), (4, "prohibit"))),
             observed(5, "Ciphers", ciphers), observed(6, "AllowUsers", users),
             observed(7, "UsePAM", ("yes",)),
             observed(8, "HostKey", ("<masked>",), sensitive=True)]

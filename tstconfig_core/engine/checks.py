@@ -149,4 +149,4 @@ def _result(it: Interpreter, d: Directive, block: Block, ids: tuple[str, str, st
     it.ctx.emit(AssertionResult(  # (by position: one is made per assertion)
         d.file, d.line, block.source_ref, block.section_name, block.keys, value,
         d.keyword, d.shown_args, outcome, message, duration, block.selector, block.sensitive,
-        *ids))
+        *ids, selected_at=block.selecting.line if block.selecting is not None else None))

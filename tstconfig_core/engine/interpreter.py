@@ -118,9 +118,8 @@ class Interpreter:
             source_ref=SourceRef(d.keyword, source.label if source else "Source",
                                  " ".join(d.args)),
             timeout=ctx.settings.timeout, max_size=ctx.settings.max_size,
-            reading=not (ctx.check_only or self.capped))
-        if ctx.unreachable is not None:
-            self.block.reading, self.block.skipped = False, ctx.unreachable
+            reading=not (ctx.check_only or self.capped or ctx.unreachable),
+            skipped=ctx.unreachable)  # (a fleet host that could not be reached)
         if problem is not None:
             raise self.block.fail(problem)
 
@@ -140,8 +139,7 @@ class Interpreter:
                         "this name names no assertion: none follows it in its block")
         if block.reading and block.data is None and not block.broken:
             self.guarded(block.directive, block.need_data)
-        if block.selecting is not None:
-            unchecked_value(self, block)
+        unchecked_value(self, block)  # (-r drift: a selector no assertion followed)
         for observe in self.ctx.observers:
             self.guarded(block.directive, lambda: observe(block))  # noqa: B023 (run now)
 
