@@ -57,15 +57,13 @@ class Interpreter:
         self.variables = values.initial(self.ctx.settings.variables)
         self.substituting = values.uses_variables(text, self.ctx.settings.variables)
         with prints_to_stderr():  # plugin code must not print into a report
-            for block_text in blocks(text, name, self.is_source, self._worth_reading):
+            worth_reading = lambda k: not self.capped or k in self._id_keywords  # noqa: E731
+            for block_text in blocks(text, name, self.is_source, worth_reading):
                 self._run_block(block_text)
             self._finish_block()
         if self.ids.count == 0:
             self.ctx.emit(WarningEvent(name, None, "no assertion in this file: it checks nothing"))
         self.ctx.emit(FileFinished(name, time.time() - started))
-
-    def _worth_reading(self, keyword: str) -> bool:
-        return not self.capped or keyword in self._id_keywords
 
     @cached_property
     def _id_keywords(self) -> frozenset[str]:
