@@ -39,23 +39,29 @@ _STAMPED = (FileStarted, AssertionResult, ErrorEvent, WarningEvent, FileFinished
             ValueObserved)
 
 
-class _Collector(Host):
+class _Answerless(Host):
+    """A host whose every answer is a HostError saying ``reason``."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name, self.reason = name, reason
+
+    def _refused(self, *args: object, **kwargs: object) -> object:
+        raise HostError(self.reason)
+
+    read = run = list = stat = matches = _refused  # type: ignore[assignment]
+
+
+class _Collector(_Answerless):
     """A host that answers nothing and notes every request (step 1)."""
 
-    name = "(collecting)"
-
     def __init__(self) -> None:
+        super().__init__("(collecting)", "not read yet")
         self.needs: list[list[Need]] = []  # what each block asked, block by block
 
     def answer(self, requests: Sequence[HostRequest], timeout: float,
                max_size: int) -> list[object]:  # type: ignore[override]
         self.needs.append([(r, timeout, max_size) for r in requests])
-        return [HostError("not read yet") for _ in requests]
-
-    def _nothing(self, *args: object, **kwargs: object) -> object:
-        raise HostError("not read yet")
-
-    read = run = list = stat = matches = _nothing  # type: ignore[assignment]
+        return [HostError(self.reason) for _ in requests]
 
 
 class FleetRun(Run):
@@ -163,17 +169,12 @@ class FleetRun(Run):
                                None if failure is None else cut(failure)))
 
 
-class _Unusable(Host):
+class _Unusable(_Answerless):
     """A target its host kind refused: every answer says why."""
 
     def __init__(self, target: Target, reason: str) -> None:
-        self.name = target.name
+        super().__init__(target.name, reason)
         self.failure = reason
-
-    def _refused(self, *args: object, **kwargs: object) -> object:
-        raise HostError(self.failure or "")
-
-    read = run = list = stat = matches = _refused  # type: ignore[assignment]
 
 
 class _Fetch:

@@ -13,6 +13,7 @@ from tstconfig_core.contract.hosts import (Answer, Entry, HostError, ListFolder,
                                            StatPath, TooLargeAnswer, program_timed_out)
 from tstconfig_core.hosts.local import kind_of
 from tstconfig_core.hosts.programs import MAX_STDERR
+from tstconfig_core.hosts.script import glob_folder
 from tstconfig_core.limits import shown_size
 
 #: What each error code of the script means, as the local host says it.
@@ -202,15 +203,10 @@ def _error(said: dict[str, Any], request: object, max_size: int) -> HostError:
         within = getattr(request, "within", None)
         return HostError(f"leads out of {within} (to {os.fsdecode(said.get('detail', b''))})")
     if code == b"globdenied":
-        return HostError(f"cannot look in {_folder(request)!r} for "
+        return HostError(f"cannot look in {glob_folder(getattr(request, 'path', '/'))!r} for "
                          f"{getattr(request, 'path', '?')!r}: permission denied")
     kind, message = _ERRORS.get(code, (HostError, f"failed ({code.decode(errors='replace')})"))
     return kind(message)
-
-
-def _folder(request: object) -> str:
-    from tstconfig_core.hosts.script import _glob_folder
-    return _glob_folder(getattr(request, "path", "/"))
 
 
 def _program(said: dict[str, Any], timeout: float, max_size: int) -> Answer:

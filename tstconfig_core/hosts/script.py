@@ -211,7 +211,7 @@ def _number(value: float | int) -> bytes:
     return (f"{value:g}" if isinstance(value, float) else str(int(value))).encode()
 
 
-def _glob_folder(pattern: str) -> str:
+def glob_folder(pattern: str) -> str:
     """The folder a pattern's matches are in: its part before the first wildcard."""
     import glob
     parts = pattern.split("/")
@@ -242,7 +242,7 @@ def line_for(number: int, request: object, timeout: float, max_size: int) -> byt
         raise Unsendable(f"a remote host cannot answer {type(request).__name__}")
     path = quoted(request.path)
     if getattr(request, "glob", False):
-        return b" ".join([b"G", *call, n, path, quoted(_glob_folder(request.path)), *tail])
+        return b" ".join([b"G", *call, n, path, quoted(glob_folder(request.path)), *tail])
     return b" ".join([*call, n, path, *tail])
 
 

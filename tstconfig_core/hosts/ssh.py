@@ -21,6 +21,7 @@ from tstconfig_core.contract.hosts import (Answer, Entry, Host, HostError, HostR
                                            RunProgram, StatPath)
 from tstconfig_core.fleet.targets import HostSettings, Target
 from tstconfig_core.hosts import frames, script
+from tstconfig_core.limits import DEFAULT_MAX_SIZE
 
 Need = tuple[HostRequest, float, int]  # a request, its block's timeout and max_size
 #: Bytes of ssh's own standard error kept for the message of a host that failed.
@@ -182,7 +183,7 @@ class SshHost(Host):
     # -- one request at a time (what per-resource tools do; prefetch avoids it) --------
 
     def _single(self, request: HostRequest, timeout: float = 60.0,
-                max_size: int = 64 * 1024 * 1024) -> object:
+                max_size: int = DEFAULT_MAX_SIZE) -> object:
         answer = self.answer([request], timeout, max_size)[0]
         if isinstance(answer, HostError):
             raise answer
