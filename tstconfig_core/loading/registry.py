@@ -13,7 +13,7 @@ the definition line that used it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tstconfig_core.api import PluginError
@@ -26,6 +26,8 @@ from tstconfig_core.signals import PASS_THROUGH
 CORE_DISTRIBUTION = "tstconfig"
 #: Comma-separated distributions whose plugins are ignored, as if not installed.
 DISABLE_VARIABLE = "TSTCONFIG_DISABLE_PLUGINS"
+#: The distribution named for plugins given to the registry directly (the testing kit).
+GIVEN_DISTRIBUTION = "(given directly)"
 
 
 class PluginLoadError(PluginError):
@@ -47,11 +49,16 @@ class PluginRegistry:
     """The plugins of every group, loaded on first use and kept.
 
     ``disabled`` names distributions whose entry points are left out, as if
-    they were not installed (the core's own cannot be disabled).
+    they were not installed (the core's own cannot be disabled). ``given`` maps a group's
+    name (``tstconfig.assertions``) to ``{name: plugin}``: plugins used as if installed,
+    without being installed (:mod:`tstconfig_core.testing`); each replaces an installed
+    plugin of the same name.
     """
 
-    def __init__(self, disabled: Iterable[str] = (), *, import_timeout: float = 60.0) -> None:
+    def __init__(self, disabled: Iterable[str] = (), *, import_timeout: float = 60.0,
+                 given: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.disabled = {canonical(d.strip()) for d in disabled if d.strip()} - {CORE_DISTRIBUTION}
+        self.given = {group: dict(plugins) for group, plugins in (given or {}).items()}
         #: Seconds a plugin's import and creation may take (a hung import is an error).
         self.import_timeout = import_timeout
         self._entry_points: dict[str, list[EntryPoint]] = {}
@@ -63,7 +70,11 @@ class PluginRegistry:
     def entry_points(self, group: Group) -> list[EntryPoint]:
         """The group's entry points, sorted by name, none imported."""
         if group.name not in self._entry_points:
-            found = sorted((ep for ep in installed() if ep.group == group.name),
+            given = self.given.get(group.name, {})
+            found = sorted([ep for ep in installed()
+                            if ep.group == group.name and ep.name not in given]
+                           + [_given_entry(group, name, plugin)
+                              for name, plugin in given.items()],
                            key=lambda ep: (ep.name, ep.value))
             self._entry_points[group.name] = [ep for ep in found
                                               if canonical(ep.dist) not in self.disabled]
@@ -177,6 +188,8 @@ class PluginRegistry:
 
     def _load(self, group: Group, name: str) -> Any:
         ep = self._single(group, name)
+        if ep.dist == GIVEN_DISTRIBUTION:
+            return self.given[group.name][name]
         if canonical(ep.dist) == CORE_DISTRIBUTION or name in self._switched_off[group.name]:
             # tstconfig's own modules: no need for stevedore's machinery (or its import
             # time). And where a disabled distribution registers the name too, stevedore
@@ -223,6 +236,13 @@ class PluginRegistry:
     def _import_failed(ep: EntryPoint, exc: BaseException) -> PluginLoadError:
         return PluginLoadError(f"plugin {ep.name!r} failed to import: {type(exc).__name__}: "
                                f"{exc}; {describe(ep)}")
+
+
+def _given_entry(group: Group, name: str, plugin: Any) -> EntryPoint:
+    """The entry point a plugin given directly stands for, for messages and listings."""
+    where = plugin if isinstance(plugin, type) else type(plugin)
+    return EntryPoint(name, f"{where.__module__}:{where.__qualname__}", group.name,
+                      GIVEN_DISTRIBUTION, "")
 
 
 def _qualified(contract: type) -> str:
