@@ -103,8 +103,12 @@ def run_files(paths: Sequence[str | os.PathLike[str]], **options: Any) -> RunRes
     for item in expand([os.fspath(p) for p in paths]):
         if isinstance(item, ErrorEvent):
             found.append(item)
-        else:
+            continue
+        try:
             found.append(read_definition(item))
+        except OSError as exc:  # (as a run reports it)
+            found.append(ErrorEvent(item, None, f"cannot read definition file: "
+                                                f"{exc.strerror or exc}"))
     return _run(found, **options)
 
 

@@ -1,14 +1,13 @@
-"""The iptables parser: on its own, and through tstconfig as an installed plugin."""
+"""The iptables parser: on its own, and through tstconfig in-process (its testing kit,
+with this distribution's plugins from pyproject.toml: nothing to install)."""
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tstconfig_core.api import ParseOptions, PluginError
+from tstconfig_core.testing import parse_options, parse_text
 from tstconfig_iptables import COMMON, IptablesParser, parse_rule
 
 HERE = Path(__file__).parent
@@ -66,35 +65,36 @@ def test_what_is_not_iptables_save_is_an_error(text, message):
         IptablesParser().parse(text.splitlines(), ParseOptions())
 
 
-def tstconfig(*args: str) -> subprocess.CompletedProcess:
-    """The installed tstconfig, run from this distribution's folder."""
-    return subprocess.run([sys.executable, "-m", "tstconfig_core", *args], cwd=HERE.parent,
-                          capture_output=True, text=True, timeout=60)
-
-
-def test_the_example_definition_passes():
-    result = tstconfig("examples/web-firewall.tstconfig")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Assertions passed: 6" in result.stdout
-
-
-def test_the_example_definition_catches_a_drifted_firewall(tmp_path):
+def test_the_example_definition_passes(tstconfig_run):
     definition = (HERE.parent / "examples" / "web-firewall.tstconfig").read_text()
-    drifted = tmp_path / "drifted.tstconfig"
-    drifted.write_text(definition.replace("web-host.rules", "drifted-host.rules"))
-    shutil.copytree(FIXTURES, tmp_path / "tests" / "fixtures")
-    result = subprocess.run([sys.executable, "-m", "tstconfig_core", str(drifted)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    assert "Assertions failed: 5" in result.stdout  # policy, 8080, udp, a port list, accept-all
-    assert " Value:     22 80 443 8080" in result.stdout
+    result = tstconfig_run(definition, name="web-firewall.tstconfig", cwd=HERE.parent)
+    assert result.ok, result.report()
+    assert result.outcomes() == ["passed"] * 6
 
 
-def test_listed_with_its_version():
-    result = tstconfig("--list-plugins")
-    assert result.returncode == 0
-    lines = [ln.split() for ln in result.stdout.splitlines()]
-    assert ["tstconfig.parsers", "iptables", "tstconfig-iptables", "1.0.0", "ok"] in [
-        ln[:5] for ln in lines]
-    assert ["tstconfig.syntaxes", "iptables", "tstconfig-iptables", "1.0.0", "ok"] in [
-        ln[:5] for ln in lines]
+def test_the_example_definition_catches_a_drifted_firewall(tstconfig_run):
+    definition = (HERE.parent / "examples" / "web-firewall.tstconfig").read_text()
+    result = tstconfig_run(definition.replace("web-host.rules", "drifted-host.rules"),
+                           cwd=HERE.parent)
+    assert result.exit_status == 1, result.report()
+    assert result.summary.failed == 5  # policy, 8080, udp, a port list, accept-all
+    assert ("22", "80", "443", "8080", "") in [r.value for r in result.results
+                                                if r.outcome == "failed"]
+
+
+def test_the_syntax_on_rules_given_as_text(tstconfig_run):
+    rules = (FIXTURES / "web-host.rules").read_text()
+    result = tstconfig_run("file /etc/iptables/rules.v4\nsyntax iptables\n"
+                           "section filter INPUT\nproperty policy\nassert_eq ACCEPT\n",
+                           files={"/etc/iptables/rules.v4": rules})
+    assert result.outcomes() == ["failed"]
+    assert result.results[0].value == ("DROP",)
+    assert "ASSERTION FAILED" in result.report()
+
+
+def test_a_parse_as_the_core_makes_it():
+    """The kit's parse_text: skip_header_lines and comment lines applied first."""
+    parser = IptablesParser()
+    text = "# saved\n" + (FIXTURES / "web-host.rules").read_text()
+    parsed = parse_text(parser, text, parse_options("hash_comment_allowed true", parser=parser))
+    assert parsed.sections["filter INPUT"][0] == ["policy", "DROP"]

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -142,25 +140,25 @@ def test_errors(assertion, args, value, message):
         assertion.check(value, args)
 
 
-def tstconfig(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tstconfig_core", *args], cwd=HERE.parent,
-                          input=input, capture_output=True, text=True, timeout=60)
+EXAMPLE = (HERE.parent / "examples" / "loopback-only.tstconfig").read_text()
 
 
-def test_the_example_on_a_recorded_database_host():
-    result = tstconfig("--proc-root", "tests/fixtures/db-host", "examples/loopback-only.tstconfig")
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_the_example_on_a_recorded_database_host(tstconfig_run):
+    result = tstconfig_run(EXAMPLE, proc_root=HERE / "fixtures" / "db-host")
+    assert result.ok, result.report()
+    assert result.outcomes() == ["passed", "passed"]
 
 
-def test_the_example_catches_a_leaky_host():
-    result = tstconfig("--proc-root", "tests/fixtures/leaky-host",
-                       "examples/loopback-only.tstconfig")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert " Value:     127.0.0.1:5432 0.0.0.0:6379 ::ffff:10.0.0.5:9100" in result.stdout
+def test_the_example_catches_a_leaky_host(tstconfig_run):
+    result = tstconfig_run(EXAMPLE, proc_root=HERE / "fixtures" / "leaky-host")
+    assert result.exit_status == 1, result.report()
+    failed = result.result("(every row) assert_ip_in loopback")
+    assert failed.value == ("127.0.0.1:5432", "0.0.0.0:6379", "::ffff:10.0.0.5:9100")
 
 
-def test_a_socket_this_test_opened_is_on_loopback():
-    """A real listener on 127.0.0.1 (and ::1 where there is IPv6), checked through proc."""
+def test_a_socket_this_test_opened_is_on_loopback(tstconfig_run):
+    """A real listener on 127.0.0.1 (and ::1 where there is IPv6), checked through this
+    machine's /proc."""
     held = [socket.socket()]
     held[0].bind(("127.0.0.1", 0))
     port = held[0].getsockname()[1]
@@ -174,18 +172,10 @@ def test_a_socket_this_test_opened_is_on_loopback():
     for s in held:
         s.listen()
     try:
-        definition = (f"proc net/listening\ncolumns Port \"Local Address\"\nproperty {port}\n"
-                      f"assert_count {len(held)}\nassert_ip_in loopback\nassert_ip_in 10.0.0.0/8\n")
-        result = tstconfig("-", input=definition)
+        result = tstconfig_run(
+            f"proc net/listening\ncolumns Port \"Local Address\"\nproperty {port}\n"
+            f"assert_count {len(held)}\nassert_ip_in loopback\nassert_ip_in 10.0.0.0/8\n")
     finally:
         for s in held:
             s.close()
-    assert "Assertions passed: 2" in result.stdout and "Assertions failed: 1" in result.stdout, \
-        result.stdout + result.stderr
-
-
-def test_listed_with_its_version():
-    result = tstconfig("--list-plugins")
-    rows = [line.split()[:5] for line in result.stdout.splitlines()]
-    assert ["tstconfig.assertions", "assert_ip_in", "tstconfig-netaddr", "1.1.0", "ok"] in rows
-    assert ["tstconfig.assertions", "assert_port_in", "tstconfig-netaddr", "1.1.0", "ok"] in rows
+    assert result.outcomes() == ["passed", "passed", "failed"], result.report()
