@@ -72,13 +72,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "tstconfig: an assertion of a tstconfig definition file")
 
 
+def _collecting(config: pytest.Config) -> bool:
+    return bool(config.getoption("tstconfig") or config.getini("tstconfig"))
+
+
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".tstconfig":
-        return None
-    config = parent.config
-    if not (config.getoption("tstconfig") or config.getini("tstconfig")):
+    if file_path.suffix != ".tstconfig" or not _collecting(parent.config):
         return None
     return DefinitionFile.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """With --tstconfig, --junitxml's file is made to Ant's JUnit schema once written."""
+    yield
+    config = session.config
+    path = getattr(config.option, "xmlpath", None)
+    if path and _collecting(config) and not hasattr(config, "workerinput"):
+        import os
+        if os.path.isfile(path):
+            from tstconfig_core.testing.junit import to_ant
+            to_ant(path)
 
 
 @pytest.fixture
