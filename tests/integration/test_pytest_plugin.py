@@ -2,17 +2,14 @@
 through tstconfig's ``pytest11`` entry point (nothing is configured to load it)."""
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from conftest import third_party_plugins, tstconfig
+from conftest import tstconfig
+from pytests import outcomes, pytest_run
 from reporting import JUNIT_XSD, REQUIRE_XSD, need
 
 ROOT = Path(__file__).parents[2]
@@ -31,29 +28,6 @@ def ant_junit(path: Path) -> dict[str, int]:
         totals[key] = sum(c.find(child) is not None for c in cases)
     assert {k: int(suite.get(k)) for k in totals} == totals
     return totals
-
-
-def pytest_run(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    """``python -m pytest ARGS`` in ``cwd``, its outcomes one a line (-rA)."""
-    env = dict(os.environ, TSTCONFIG_DISABLE_PLUGINS=third_party_plugins())
-    env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA",
-                           *args], cwd=cwd, capture_output=True, text=True, env=env,
-                          timeout=timeout)
-
-
-def outcomes(done: subprocess.CompletedProcess) -> dict[str, str]:
-    """node id -> PASSED, FAILED, ERROR, SKIPPED or XFAIL, from the -rA summary (a skip
-    is shown by its location, so skips are keyed by it)."""
-    found = {}
-    for line in done.stdout.splitlines():
-        match = re.match(r"(PASSED|FAILED|ERROR|XFAIL|XPASS) (\S.*?)(?: - .*)?$", line)
-        if match:
-            found[match.group(2)] = match.group(1)
-        match = re.match(r"SKIPPED \[\d+\] (\S+:\d+): (.*)$", line)
-        if match:
-            found[match.group(1)] = "SKIPPED"
-    return found
 
 
 @pytest.fixture
