@@ -114,3 +114,34 @@ def test_reporters_doc_examples_are_what_tstconfig_prints(tmp_path):
     assert [w.reason for w in load(str(tmp_path / "w.toml"))._all] == [
         "the jump host needs root logins until OPS-1234 is done",
         "legacy hosts are being retired"]
+
+
+def test_the_plugin_testing_example_runs_as_written(tmp_path):
+    """docs/plugins.md's complete distribution: its pyproject.toml, module, conftest.py
+    and test file, tested with pytest where they are written (nothing installed)."""
+    from pytests import pytest_run
+    section = PLUGINS_DOC.read_text(encoding="utf-8").split(
+        "\n## Packaging and testing a plugin\n", 1)[1]
+    blocks = fenced_blocks(section)
+    project = next(body for lang, body in blocks if lang == "toml")
+    python = [body for lang, body in blocks if lang == "python"]
+    module = next(b for b in python if b.startswith('"""assert_semver_ge'))
+    conftest = next(b for b in python if b.startswith("# conftest.py"))
+    tests = next(b for b in python if b.startswith("# tests/test_semver.py"))
+    (tmp_path / "pyproject.toml").write_text(project)
+    (tmp_path / "tstconfig_semver").mkdir()
+    (tmp_path / "tstconfig_semver" / "__init__.py").write_text(module)
+    (tmp_path / "conftest.py").write_text(conftest)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_semver.py").write_text(tests)
+    done = pytest_run(cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed" in done.stdout
+    # the dependency line is one pip can satisfy with this tstconfig (a pre-release
+    # only where the specifier names one, as pip decides)
+    from packaging.requirements import Requirement
+
+    from tstconfig_core import __version__
+    pin = re.search(r'dependencies = \["([^"]+)"\]', project).group(1)
+    assert Requirement(pin).specifier.contains(__version__), (pin, __version__)
+    assert not Requirement("tstconfig>=0.4").specifier.contains("0.4.0.dev0")
