@@ -14,6 +14,7 @@ from typing import TextIO
 from tstconfig_core.api import FileStarted, Row, RunFinished, printable
 from tstconfig_core.checking import ProblemLines
 from tstconfig_core.engine.block import Block
+from tstconfig_core.engine.columns import column_names
 from tstconfig_core.engine.parsing import candidate_lines
 from tstconfig_core.options import ParseOptions
 
@@ -45,7 +46,8 @@ def settings(block: Block) -> list[str]:
         if not origin and value != getattr(block.options, f.name):
             origin = f"  (found by parse_mode {block.parse_mode})"
         lines.append(f"{f.name} {_shown(value)}" + origin)
-    lines += [f"{k} {_shown(v)}" for k, v in sorted(used.extra.items()) if not k.startswith("_")]
+    lines += [f"{k} {_shown(v)}" + _origin(k, block) for k, v in sorted(used.extra.items())
+              if not k.startswith("_")]
     if block.duplicates_policy != "append":
         lines.append(f"duplicates_policy {block.duplicates_policy}"
                      + _origin("duplicates_policy", block))
@@ -127,7 +129,7 @@ def render(block: Block, limit: int) -> str:
         out += ["", f"  {title}: {len(rows)} row(s)"]
         if rows:
             out += ["    " + ln for ln in
-                    table(rows, parsed.column_names, block.columns, limit).splitlines()]
+                    table(rows, column_names(block), block.columns, limit).splitlines()]
     if block.columns is not None:
         out += ["", "  Headings: raw column → column after 'columns' (- : not selected)"]
     return "\n".join(out) + "\n"

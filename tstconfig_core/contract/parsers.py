@@ -222,4 +222,6 @@ class Syntax(ABC):
     @abstractmethod
     def settings(self) -> Mapping[str, object]:
         """Option name -> value, as :class:`ParseOptions` field names; also (API 1.5)
-        ``duplicates_policy`` (a policy's name) and ``ignore_case`` (True)."""
+        ``duplicates_policy`` (a policy's name) and ``ignore_case`` (True); and (API 1.7)
+        the options the parse mode it sets declares (``Parser.options``), by name or in
+        a mapping under ``extra``, each a value as its converter returns it."""

@@ -38,14 +38,21 @@ class SourceData(NamedTuple):
     ``command`` source gives each line of standard error as ``standard error: LINE``)."""
     defaults: Mapping[str, object] = _EMPTY
     """A parse that suits this text: ParseOptions field names (and
-    ``duplicates_policy``) to values. Each applies only when the block does
-    not set that option itself."""
+    ``duplicates_policy``) to values, and (API 1.7) options the suggested parse mode
+    declares (its ``Parser.options``, the one named by ``parse_mode`` here, else the
+    block's), given directly or in a mapping under ``extra``, each a value as its
+    converter would return it. Each applies only when the block does not set that
+    option itself."""
     parts: tuple[tuple[str, int], ...] = ()
     """(API 1.5) Where the lines came from, when from more than one place (a glob
     of files): (name, number of lines) for each run of ``lines``, in order, adding
     up to all of them. Each part is parsed on its own (a header, a section never
     runs on into the next file), and each row remembers its part's name, which
     failures show. Empty: the lines are one text."""
+    column_names: tuple[str, ...] = ()
+    """(API 1.7) Names of the raw columns of the rows the block's parse makes, so that
+    ``columns NAME`` and ``where NAME ...`` may name them when the parse gives no names
+    of its own (``Parsed.column_names`` empty); a parser's own names win."""
 
 
 class Source(ABC):

@@ -18,13 +18,13 @@ from tstconfig_core.engine.boundary import BlockBroken, DirectiveError, plugin
 from tstconfig_core.engine.columns import resolve_columns
 from tstconfig_core.engine.context import Context
 from tstconfig_core.engine.index import PropertyIndex
-from tstconfig_core.engine.parsing import parse_block
+from tstconfig_core.engine.parsing import parse_block, split_settings
 from tstconfig_core.engine.plan import BlockPlan
 from tstconfig_core.engine.reading import read_source
 from tstconfig_core.limits import collector_paused
 from tstconfig_core.loading.groups import PARSERS
 from tstconfig_core.model import SourceRef
-from tstconfig_core.options import FIELD_NAMES, ParseOptions
+from tstconfig_core.options import ParseOptions
 #: What an unknown section selects: no rows (one shared list, so its index is cached once).
 NO_ROWS: list[Row] = []
 DEFAULT_PARSE_MODE = "tokenized"
@@ -146,15 +146,15 @@ class Block:
             self.origins.pop("parse_mode", None)
 
     def apply(self, settings: Mapping[str, object], origin: str, who: str) -> None:
-        """Parse options from a syntax or a source, by field name."""
-        unknown = set(settings) - FIELD_NAMES
-        if unknown:
-            raise self.fail(f"{who} unknown options: {', '.join(sorted(unknown))}")
-        mode = settings.get("parse_mode")
+        """Parse options from a syntax or a source: ParseOptions fields by name, and the
+        options of the parse mode they are for into ``extra`` (:func:`split_settings`)."""
+        fields, extra = split_settings(self, settings, who)
+        mode = fields.get("parse_mode")
         if mode is not None:
             self.set_parse_mode(str(mode), origin)
-        self.options = replace(self.options, **settings)
-        self.origins.update(dict.fromkeys(settings, origin))
+        self.options = replace(self.options, **fields)
+        self.options.extra.update(extra)
+        self.origins.update(dict.fromkeys([*fields, *extra], origin))
 
     # -- data: read once, parsed once (narrowed first, maybe) --------------------
 

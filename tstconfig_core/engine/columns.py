@@ -1,5 +1,6 @@
 """Column names: a ``columns`` or ``where`` that names its columns, resolved against the
-names the parse gave them (a table's header, CSV's, a regex's named groups)."""
+names the parse gave them (a table's header, CSV's, a regex's named groups), else those
+the source gave them (``SourceData.column_names``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -15,7 +16,7 @@ def resolve_columns(block: Block, current: Directive | None) -> None:
     """Map the pending ``columns`` names to numbers; a name not found breaks the block."""
     d, block.pending_columns = block.pending_columns, None
     assert d is not None and block.parsed is not None
-    names = block.parsed.column_names
+    names = column_names(block)
     columns = []
     for arg in d.args:
         number = column_number(arg, names)
@@ -27,6 +28,14 @@ def resolve_columns(block: Block, current: Directive | None) -> None:
             raise BlockBroken()
         columns.append(number)
     block.columns = tuple(columns)
+
+
+def column_names(block: Block) -> tuple[str, ...]:
+    """The names of the block's raw columns: the parse's own, else the source's (API 1.7;
+    kept when the lines are let go, ``data._replace(lines=())``)."""
+    if block.parsed is not None and block.parsed.column_names:
+        return tuple(block.parsed.column_names)
+    return tuple(block.data.column_names) if block.data is not None else ()
 
 
 def column_number(arg: str, names: tuple[str, ...]) -> int | None:
@@ -43,7 +52,7 @@ def unknown_column(name: str, names: tuple[str, ...], sensitive: bool,
                 "is sensitive)")
     if not names:
         return (f"{keyword}: {name!r} is not a column number, and this block's columns "
-                "have no names (parse_mode table, csv with csv_header, or regex "
-                "with named groups give them names)")
+                "have no names (parse_mode table, csv with csv_header, regex "
+                "with named groups, or a source that names them give them names)")
     known = ", ".join(repr(n) for n in names)
     return f"{keyword}: no column is named {name!r}; the columns are {known}"

@@ -67,6 +67,7 @@ def parser_option(it: Interpreter, d: Directive) -> None:
             block.options.extra[d.keyword] = convert(d.args)
         except (OptionError, PluginError, ValueError) as exc:  # the person's mistake
             raise DirectiveError(f"{d.keyword}: {exc}") from None
+    block.origins.pop(d.keyword, None)  # (a syntax's setting, replaced)
 
 
 def parse_mode(it: Interpreter, d: Directive) -> None:

@@ -68,23 +68,30 @@ def only_if_exists(it: Interpreter, d: Directive) -> None:
 
 
 def check_required(block: Block) -> None:
-    """Before the source is read: a parse mode the definition chose must have the options
-    it requires (``keyvalue`` without ``key_separator`` would give no rows, and every check
-    would fail as undefined instead of saying what is wrong)."""
-    if "parse_mode" not in block.explicit:
-        return  # the source's own suggestion comes with the options it needs
+    """A parse mode must have the options it requires (``keyvalue`` without
+    ``key_separator`` would give no rows, and every check would fail as undefined instead
+    of saying what is wrong). One the definition chose is checked before the source is
+    read, so nothing is read or run for a block that cannot be parsed: the definition's
+    options count. One the source suggested is checked once its suggestions are applied:
+    an option the source suggests (a field, or one of the parse mode's own) counts too."""
+    suggested = block.data is not None
+    if ("parse_mode" in block.explicit) == suggested:
+        return  # (chosen: checked before reading already; suggested: not known yet)
     try:
         parser = block.ctx.registry.instance(PARSERS, block.parse_mode)
     except PluginError:
         return  # reported where it is used
     required = getattr(parser, "requires", None) or ()
     missing = [name for name in sorted(required)
-               if name not in block.explicit and name not in block.options.extra]
+               if name not in block.explicit and name not in block.options.extra
+               and not (suggested and name in block.origins)]
     if missing:
         at = block.parse_mode_line or block.directive
         names = ", ".join(missing)
+        whose = (f" ({block.origins['parse_mode']})"
+                 if suggested and "parse_mode" in block.origins else "")
         block.report(at, str(block.fail(
-            f"parse_mode {block.parse_mode} needs {names}: add '{missing[0]} ...' to the "
-            "block (it has no default)")))
+            f"parse_mode {block.parse_mode}{whose} needs {names}: add '{missing[0]} ...' to "
+            "the block (it has no default)")))
         from tstconfig_core.engine.boundary import BlockBroken
         raise BlockBroken()

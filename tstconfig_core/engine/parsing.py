@@ -1,18 +1,19 @@
 """From a block's text to its rows: the lines a parser sees, then the parser."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tstconfig_core.api import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser, ParseOptions,
                                 PluginError, SourceData, Wanted)
 from tstconfig_core.engine.boundary import MASK, DirectiveError, TimedOut, calling, plugin
+from tstconfig_core.engine.guards import check_required
 from tstconfig_core.limits import collector_paused
 from tstconfig_core.memory import Lines, MemoryBudget, OverBudget, budgeted, lines_cost
 from tstconfig_core.sizes import GROWN_ROWS, POINTER, STR_WIDE
 from tstconfig_core.loading.groups import PARSERS
 from tstconfig_core.model import WarningEvent
-from tstconfig_core.options import DUPLICATES_POLICIES
+from tstconfig_core.options import DUPLICATES_POLICIES, FIELD_NAMES
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.block import Block
@@ -75,6 +76,7 @@ def parse_block(block: Block, data: SourceData, lookup: Sequence[str] | None) ->
     take more memory to hold than the block's budget (``limits.MEMORY_FACTOR``)."""
     from tstconfig_core.engine.block import narrowing_for  # (block imports this module)
     _apply_source_defaults(block)
+    check_required(block)  # (a parse mode the source suggested, with its suggestions)
     try:
         parser: Parser = plugin(block.ctx, PARSERS, block.parse_mode)
     except DirectiveError as exc:
@@ -160,19 +162,60 @@ def _charge_uncounted(parsed: Parsed, budget: MemoryBudget) -> None:
 
 
 def _apply_source_defaults(block: Block) -> None:
-    """The source's suggested parse, for each option the definition left alone."""
+    """The source's suggested parse, for each option the definition left alone: a field
+    it did not set, and an option of the suggested parse mode that is not in
+    ``options.extra`` yet (only the definition's are, so far), when that mode is the one
+    in force (the definition may have chosen another)."""
     assert block.data is not None
     source = block.directive.keyword
-    defaults = {k: v for k, v in block.data.defaults.items() if k not in block.explicit}
+    origin, who = f"suggested by the {source} source", f"source {source!r} suggests"
+    defaults = dict(block.data.defaults)
     policy = defaults.pop("duplicates_policy", None)
-    if policy in DUPLICATES_POLICIES:
-        block.duplicates_policy = str(policy)
-        block.origins["duplicates_policy"] = f"suggested by the {source} source"
-    elif policy is not None:
-        defaults["duplicates_policy"] = policy  # reported as unknown below
-    if defaults:
-        block.apply(defaults, f"suggested by the {source} source",
-                f"source {source!r} suggests")
+    if policy is not None and "duplicates_policy" not in block.explicit:
+        if policy in DUPLICATES_POLICIES:
+            block.duplicates_policy = str(policy)
+            block.origins["duplicates_policy"] = origin
+        else:
+            defaults["duplicates_policy"] = policy  # reported as unknown below
+    if not defaults:
+        return
+    fields, extra = split_settings(block, defaults, who)  # every name, before any is left
+    suggested = str(fields.get("parse_mode") or block.parse_mode)
+    fields = {k: v for k, v in fields.items() if k not in block.explicit}
+    in_force = str(fields.get("parse_mode") or block.parse_mode)
+    extra = {k: v for k, v in extra.items()
+             if k not in block.options.extra and in_force == suggested}
+    if fields or extra:
+        block.apply({**fields, "extra": extra}, origin, who)
+
+
+def split_settings(block: Block, settings: Mapping[str, object], who: str
+                   ) -> tuple[dict[str, object], dict[str, object]]:
+    """A syntax's settings or a source's defaults, as (ParseOptions fields, options of the
+    parse mode they are for: the one they name, else the block's). That mode's own
+    options (``Parser.options``) may be named directly or in a mapping under ``extra``,
+    each a value as its converter returns it; any other name breaks the block."""
+    fields = dict(settings)
+    extra = fields.pop("extra", {})
+    if not isinstance(extra, Mapping):
+        raise block.fail(f"{who} extra options that are not a mapping of option names to "
+                         f"values ({type(extra).__name__})")
+    others = [k for k in fields if k not in FIELD_NAMES]
+    if not others and not extra:
+        return fields, {}
+    mode = str(fields.get("parse_mode") or block.parse_mode)
+    try:
+        declared = plugin(block.ctx, PARSERS, mode).options
+    except DirectiveError as exc:
+        raise block.fail(str(exc)) from None
+    extra = {**{k: fields.pop(k) for k in others if k in declared}, **extra}
+    unknown = sorted([str(k) for k in fields if k not in FIELD_NAMES]
+                     + [str(k) for k in extra if k not in declared])
+    if unknown:
+        own = (f"; parse_mode {mode}'s own options are {', '.join(sorted(declared))}"
+               if declared else "")
+        raise block.fail(f"{who} unknown options: {', '.join(unknown)}{own}")
+    return fields, dict(extra)
 
 
 def warn_unused_options(block: Block) -> None:

@@ -90,6 +90,11 @@ def _check_data(data: object, made_by: str) -> None:
         raise TypeError(f"{made_by} returned warnings that are not a tuple of strings")
     if not isinstance(data.defaults, Mapping):
         raise TypeError(f"{made_by} returned defaults that are not a mapping")
+    if not isinstance(data.defaults.get("extra", {}), Mapping):
+        raise TypeError(f"{made_by} returned defaults whose extra is not a mapping")
+    if not isinstance(data.column_names, (list, tuple)) or not all(
+            isinstance(n, str) for n in data.column_names):
+        raise TypeError(f"{made_by} returned column_names that are not a tuple of strings")
     parts = data.parts
     if parts and (not isinstance(parts, tuple) or not all(
             isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from tstconfig_core.api import Assertion, PluginError, Row, Value
 from tstconfig_core.definition import Directive
 from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, calling, plugin
-from tstconfig_core.engine.columns import column_number, unknown_column
+from tstconfig_core.engine.columns import column_names, column_number, unknown_column
 from tstconfig_core.loading.groups import ASSERTIONS
 
 if TYPE_CHECKING:
@@ -93,11 +93,11 @@ def _filter(it: Interpreter, block: Block, d: Directive) -> None:
     with calling(it.ctx, ASSERTIONS, keyword):
         check.validate(args)
     block.read_due = block.parse_due = True
-    parsed = block.need_rows(d)
-    number = column_number(name, parsed.column_names)
+    block.need_rows(d)
+    names = column_names(block)
+    number = column_number(name, names)
     if number is None:
-        raise DirectiveError(unknown_column(name, parsed.column_names, block.sensitive,
-                                            "where"))
+        raise DirectiveError(unknown_column(name, names, block.sensitive, "where"))
     rows = block.rows()
     if not block.filtering:
         block.unfiltered, block.filtering = block.selected, True
