@@ -61,10 +61,32 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "tstconfig: an assertion of a tstconfig definition file")
+    if _collecting(config):  # the command line's options, checked before anything runs
+        from tstconfig_core.api import located
+        from tstconfig_core.testing.collect import TstconfigWarning
+        from tstconfig_core.testing.settings import KEY, command_line
+        config.stash[KEY] = found = command_line(config)
+        if found.get("waivers") is not None and not hasattr(config, "workerinput"):
+            for warning in found["waivers"].warnings(unused=False):  # (expired ones)
+                config.issue_config_time_warning(TstconfigWarning(located("WARN:", warning)),
+                                                 stacklevel=2)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """Definition files pytest's own scan passes over (a FIFO, a link to nothing or in a
+    loop, a file named only ``.tstconfig``) are errors, as tstconfig makes them: never a
+    check left out in silence."""
+    if _collecting(session.config):
+        from tstconfig_core.testing.collect import missed
+        items[:0] = missed(session)
 
 
 def _collecting(config: pytest.Config) -> bool:
-    return bool(config.getoption("tstconfig") or config.getini("tstconfig"))
+    try:
+        return bool(config.getoption("tstconfig") or config.getini("tstconfig"))
+    except ValueError as exc:  # (an ini value that is no boolean)
+        raise pytest.UsageError(f"the ini option tstconfig: {exc}") from None
 
 
 def pytest_collect_file(file_path: Any, parent: pytest.Collector) -> pytest.Collector | None:

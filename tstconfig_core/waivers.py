@@ -196,8 +196,8 @@ class Waivers:
                                            f"{waiver.expires.isoformat()})")
         return result._replace(outcome=WAIVED, waiver=waiver.text)
 
-    def warnings(self) -> list[WarningEvent]:
-        """Waivers that expired, and waivers that matched no check of the run."""
+    def warnings(self, unused: bool = True) -> list[WarningEvent]:
+        """Waivers that expired, and (``unused``) waivers that matched no check of the run."""
         found = []
         for index, waiver in enumerate(self._all):
             if self.expired(waiver):
@@ -205,7 +205,7 @@ class Waivers:
                 found.append(WarningEvent(self.path, waiver.line, (
                     f"the waiver of {waiver.shown} expired on {waiver.expires.isoformat()} "
                     "and no longer applies; renew or remove it")))
-            elif index not in self._used:
+            elif unused and index not in self._used:
                 found.append(WarningEvent(self.path, waiver.line, (
                     f"the waiver of {waiver.shown} matches no check of this run; is it "
                     "right? (tstconfig --list-ids FILE lists the ids)")))

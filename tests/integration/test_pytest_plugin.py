@@ -2,13 +2,16 @@
 through tstconfig's ``pytest11`` entry point (nothing is configured to load it)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from conftest import tstconfig
+from conftest import third_party_plugins, tstconfig
 from pytests import outcomes, pytest_run
 from reporting import JUNIT_XSD, REQUIRE_XSD, need
 
@@ -96,7 +99,7 @@ def test_every_outcome_as_pytest_shows_it(checks):
     assert "XFAIL checks/users.tstconfig::file /etc/passwd::nobody-here assert_defined - " \
            "waived: being added" in done.stdout
     assert "Traceback" not in done.stdout
-    assert "1 failed, 3 passed, 1 skipped, 1 xfailed, 1 warning, 2 errors" in done.stdout, done.stdout
+    assert "1 failed, 3 passed, 1 skipped, 1 xfailed, 2 errors in" in done.stdout, done.stdout
 
 
 def test_node_ids_are_the_stable_ids(checks):
@@ -145,7 +148,8 @@ def test_junit_xml_validates_and_xdist_gives_the_same(checks):
         return {(c.get("classname"), c.get("name"), ",".join(child.tag for child in c))
                 for c in root.iter("testcase")}
     assert cases(checks / "one.xml") == cases(checks / "two.xml")
-    assert ("checks.ports.tstconfig.command echo port 22", "ssh-port", "failure") in \
+    # named as tstconfig's -r junit names them: classname FILE [BLOCK], name CHECK
+    assert ("checks/ports.tstconfig [command echo port 22]", "ssh-port", "failure") in \
         cases(checks / "one.xml")
 
 
@@ -214,3 +218,125 @@ def test_every_example_assertion_is_an_item():
     ran = outcomes(done)
     assert {i for i, outcome in ran.items() if outcome == "PASSED"} >= items
     assert "test_iptables.py::test_the_example_definition_passes" in " ".join(ran)
+
+
+def test_what_pytest_would_pass_over_is_an_error(tmp_path):
+    """A FIFO, a link to nothing, a link loop and a file named only .tstconfig: tstconfig
+    reports each; pytest's scan skips them, so they are error items, never a pass."""
+    (tmp_path / "ok.tstconfig").write_text("command echo a 1\nproperty a\nassert_eq 1\n")
+    os.mkfifo(tmp_path / "fifo.tstconfig")
+    (tmp_path / "dangling.tstconfig").symlink_to("nowhere.tstconfig")
+    (tmp_path / "loop1.tstconfig").symlink_to("loop2.tstconfig")
+    (tmp_path / "loop2.tstconfig").symlink_to("loop1.tstconfig")
+    (tmp_path / ".tstconfig").write_text("command echo a 1\nproperty a\nassert_eq 2\n")
+    done = pytest_run("--tstconfig", ".", cwd=tmp_path, timeout=60)
+    assert done.returncode == 1, done.stdout
+    errors = {k for k, v in outcomes(done).items() if v == "ERROR"}
+    assert errors == {"fifo.tstconfig", "dangling.tstconfig", "loop1.tstconfig",
+                      "loop2.tstconfig", ".tstconfig"}, done.stdout
+    assert "ERROR: dangling.tstconfig: not collected as a definition file: No such file" \
+        in done.stdout
+
+
+def test_an_error_lands_on_the_assertions_it_concerns(tmp_path):
+    """Blocks with one source line are one collector; the error of the middle one is its
+    assertion's, and selecting only what a broken block left unchecked is an error."""
+    (tmp_path / "dup.tstconfig").write_text(
+        "command echo a 1\nproperty a\nassert_eq 1\n\n"
+        "command echo a 1\nwehre x\nproperty b\nassert_eq 1\nassert_defined\n\n"
+        "command echo a 1\nproperty a\nassert_eq 1\n")
+    block = "dup.tstconfig::command echo a 1::"
+    done = pytest_run("--tstconfig", "dup.tstconfig", cwd=tmp_path)
+    assert outcomes(done) == {f"{block}a assert_eq 1": "PASSED",
+                              f"{block}b assert_eq 1": "ERROR",
+                              "dup.tstconfig:9": "SKIPPED",
+                              f"{block}a assert_eq 1 (2)": "PASSED"}, done.stdout
+    later = pytest_run("--tstconfig", "dup.tstconfig", "-k", "assert_defined", cwd=tmp_path)
+    assert later.returncode == 1
+    assert outcomes(later) == {f"{block}b assert_defined": "ERROR"}, later.stdout
+    other = pytest_run("--tstconfig", "dup.tstconfig", "-k", "not b", cwd=tmp_path)
+    assert other.returncode == 0, other.stdout  # the broken block was not asked about
+
+
+def test_usage_errors_before_anything_runs(tmp_path):
+    (tmp_path / "a.tstconfig").write_text("command echo a 1\nproperty a\nassert_eq 1\n")
+    (tmp_path / "bad.toml").write_text("[[waiver]]\nid = 3\n")
+    for args, message in [
+            (["--tstconfig-timeout", "nan"], "--tstconfig-timeout: a number of seconds above 0"),
+            (["--tstconfig-timeout", "0"], "--tstconfig-timeout: a number of seconds above 0"),
+            (["--tstconfig-var", "1bad=x"], "--tstconfig-var: expected NAME=VALUE"),
+            (["--tstconfig-var", "novalue"], "--tstconfig-var: expected NAME=VALUE"),
+            (["--tstconfig-host", "bad host"], "--tstconfig-host:"),
+            (["--tstconfig-waivers", "bad.toml"], "--tstconfig-waivers:"),
+            (["--tstconfig-waivers", "none.toml"], "--tstconfig-waivers:"),
+            (["--tstconfig-root", "imgae"], "--tstconfig-root: 'imgae' is not a folder"),
+            (["--tstconfig-ssh-config", "nope"], "--tstconfig-ssh-config:")]:
+        done = pytest_run("--tstconfig", "a.tstconfig", *args, cwd=tmp_path)
+        assert done.returncode == 4, (args, done.stdout, done.stderr)
+        assert message in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntstconfig = garbage\n")
+    done = pytest_run("a.tstconfig", cwd=tmp_path)
+    assert done.returncode == 4 and "invalid truth value 'garbage'" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_conftest_options_checked_and_the_command_line_wins(tmp_path):
+    (tmp_path / "a.tstconfig").write_text("file /etc/app.conf\nproperty port\nassert_eq 80\n")
+    (tmp_path / "image" / "etc").mkdir(parents=True)
+    (tmp_path / "image" / "etc" / "app.conf").write_text("port 8080\n")
+    (tmp_path / "other" / "image" / "etc").mkdir(parents=True)
+    (tmp_path / "other" / "image" / "etc" / "app.conf").write_text("port 80\n")
+    conftest = tmp_path / "conftest.py"
+    for returned, message in [("['x']", "returned list, not a mapping of options"),
+                              ("{'bogus': 1}", "unknown options 'bogus'"),
+                              ("{'plugins': {'nogroup': {}}}", "no plugin group 'nogroup'"),
+                              ("{'variables': {'x': 1}}", "the value of x is text, not int")]:
+        conftest.write_text(f"def pytest_tstconfig_options(path, config):\n"
+                            f"    return {returned}\n")
+        done = pytest_run("--tstconfig", "a.tstconfig", cwd=tmp_path)
+        assert done.returncode == 2 and message in done.stdout, (returned, done.stdout)
+    # a conftest's host and working folder, and a relative --tstconfig-root from here
+    conftest.write_text("from pathlib import Path\n"
+                        "def pytest_tstconfig_options(path, config):\n"
+                        "    return {'files': {'/etc/app.conf': 'port 80\\n'},\n"
+                        "            'cwd': Path(__file__).parent / 'other'}\n")
+    assert pytest_run("--tstconfig", "a.tstconfig", cwd=tmp_path).returncode == 0
+    done = pytest_run("--tstconfig", "a.tstconfig", "--tstconfig-root", "image", cwd=tmp_path)
+    assert done.returncode == 1 and " Value:     8080" in done.stdout, done.stdout
+
+
+def test_odd_names_keep_their_ids_in_junit(tmp_path):
+    (tmp_path / "a::b.tstconfig").write_text(
+        "command echo x::y 1\nproperty x::y\nassert_eq 2\n"
+        "file [p]hp.ini\nallow_missing\nsection Session\nproperty save\nassert_undefined\n")
+    done = pytest_run("--tstconfig", ".", f"--junitxml={tmp_path / 'r.xml'}",
+                      cwd=tmp_path)
+    assert done.returncode == 1, done.stdout
+    assert " At:        a::b.tstconfig:3" in done.stdout
+    ant_junit(tmp_path / "r.xml")
+    names = {(c.get("classname"), c.get("name"))
+             for c in ET.parse(tmp_path / "r.xml").getroot().iter("testcase")}
+    assert names == {("a::b.tstconfig [command echo x::y 1]", "x::y assert_eq 2"),
+                     ("a::b.tstconfig [file [p]hp.ini]", "[Session] save assert_undefined")}
+    listed = tstconfig("--list-ids", "a::b.tstconfig", cwd=tmp_path).stdout.splitlines()
+    assert {f"{c.split(' [', 1)[0]}::{c.split(' [', 1)[1][:-1]}::{n}" for c, n in names} \
+        == set(listed)
+
+
+def test_ctrl_c_stops_the_session_and_term_ends_it(tmp_path):
+    import signal
+    import time
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.tstconfig").write_text("command sleep 30\nexit_status\n"
+                                                    "assert_eq 0\n")
+    for signum, status in ((signal.SIGINT, 2), (signal.SIGTERM, -signal.SIGTERM)):
+        env = dict(os.environ, TSTCONFIG_DISABLE_PLUGINS=third_party_plugins())
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                                 "--tstconfig", "-q", "."], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(3)
+        started = time.monotonic()
+        proc.send_signal(signum)
+        out, _ = proc.communicate(timeout=60)
+        assert time.monotonic() - started < 10, out  # not the second file's 30 s
+        assert proc.returncode == status, (signum, proc.returncode, out)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -279,3 +278,63 @@ def test_the_unit_helpers():
     assert [list(r) for r in parsed.rows] == [["A", "B"], ["C"]]
     assert isinstance(ParseOptions(), type(options))
     assert RunProgram(("x",)).argv == ("x",)
+
+
+def test_what_the_kit_refuses_and_what_it_cleans_up(tmp_path):
+    """Mistakes in a test's call are said plainly, before anything runs, and the given
+    host's folder never outlives the call."""
+    import glob
+    import tempfile
+    pattern = os.path.join(tempfile.gettempdir(), "tstconfig-given-*")
+    before = set(glob.glob(pattern))
+    d = "command a\nproperty x\nassert_defined\n"
+    for options, message in [
+            (dict(timeout=float("nan")), "timeout: a number of seconds above 0"),
+            (dict(timeout=0), "timeout: a number of seconds above 0"),
+            (dict(max_size=-1), "max_size: a whole number of bytes above 0"),
+            (dict(max_size="1k"), "max_size: a whole number of bytes above 0"),
+            (dict(variables={"1x": "a"}), "variables: a name is a letter"),
+            (dict(variables={"x": 1}), "the value of x is text, not int"),
+            (dict(plugins={"nogroup": {}}), "no plugin group 'nogroup'"),
+            (dict(files={"/etc/x": 5}), "the content of /etc/x is text or bytes, not int"),
+            (dict(commands={"": "x"}), "a command line or a list of its arguments"),
+            (dict(commands={5: "x"}), "a command line or a list of its arguments"),
+            (dict(commands={"a": "x"}, waivers=tmp_path / "none.toml"), "cannot read it")]:
+        with pytest.raises(ValueError if "waivers" not in options else Exception,
+                           match=message):
+            run_definition(d, **options)
+    assert set(glob.glob(pattern)) == before
+    short = run_definition("command echo a 1\nproperty a\nassert_never\n",
+                           plugins={"assertions": {"assert_never": Upper.Never}})
+    assert short.outcomes() == ["failed"]  # a group may be named for short
+
+
+def test_run_files_takes_one_path_as_one_path(tmp_path):
+    (tmp_path / "one.tstconfig").write_text("command echo a 1\nproperty a\nassert_eq 1\n")
+    (tmp_path / "two.tstconfig").write_text("command echo a 1\nproperty a\nassert_eq 2\n")
+    assert run_files(str(tmp_path / "one.tstconfig")).outcomes() == ["passed"]
+    assert run_files(tmp_path / "one.tstconfig").outcomes() == ["passed"]
+
+
+def test_from_pyproject_says_which_entry_point_and_never_ends_the_caller(tmp_path):
+    import sys
+    from tstconfig_core.testing import PyprojectError
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "exits.py").write_text("raise SystemExit(0)\n")
+    (project / "needs.py").write_text("import not_installed_anywhere\n")
+    for value, message in [("exits:A", "SystemExit: 0"),
+                           ("needs:A", "No module named 'not_installed_anywhere'"),
+                           ("no_such_module_kit:A", "No module named 'no_such_module_kit'"),
+                           ("5", "not MODULE:ATTRIBUTE")]:
+        (project / "pyproject.toml").write_text(
+            f'[project.entry-points."tstconfig.assertions"]\nassert_x = "{value}"\n')
+        path_before = list(sys.path)
+        with pytest.raises(PyprojectError, match=f"pyproject.toml: entry point 'assert_x = "
+                                                  f"{value}' in tstconfig.assertions: .*"
+                                                  f"{message}"):
+            from_pyproject(project / "pyproject.toml")
+        assert sys.path == path_before
+    (project / "pyproject.toml").write_text("[project\n")
+    with pytest.raises(PyprojectError, match="pyproject.toml: cannot be read"):
+        from_pyproject(project / "pyproject.toml")

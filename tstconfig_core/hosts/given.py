@@ -25,8 +25,12 @@ CommandAnswer = Union[str, bytes, ProgramResult, HostError]
 
 def argv_of(command: str | Sequence[str]) -> tuple[str, ...]:
     """A command as the ``command`` directive's arguments: a string is split as a shell
-    would (``"ss -tln"``), a sequence is taken as it is."""
-    return tuple(shlex.split(command)) if isinstance(command, str) else tuple(command)
+    would (``"ss -tln"``), a sequence of strings is taken as it is."""
+    argv = shlex.split(command) if isinstance(command, str) else command
+    if not isinstance(argv, Sequence) or not argv or not all(isinstance(a, str) for a in argv):
+        raise ValueError(f"a command given to the test host is a command line or a list of "
+                         f"its arguments, not {command!r}")
+    return tuple(argv)
 
 
 def _result(answer: CommandAnswer) -> ProgramResult | HostError:
@@ -71,6 +75,9 @@ class GivenHost(LocalHost):
             raise ValueError(f"not a file path inside the host: {path!r}")
         local = os.path.join(self.folder, *parts)
         os.makedirs(os.path.dirname(local), exist_ok=True)
+        if not isinstance(content, (str, bytes, bytearray)):
+            raise ValueError(f"the content of {path} is text or bytes, not "
+                             f"{type(content).__name__}")
         data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
         with open(local, "wb") as f:
             f.write(data)

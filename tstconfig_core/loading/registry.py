@@ -42,7 +42,7 @@ def canonical(name: str) -> str:
 def describe(ep: EntryPoint) -> str:
     """``name = module:attr`` in group (from distribution VERSION)."""
     return (f"entry point '{ep.name} = {ep.value}' in {ep.group} "
-            f"(distribution {ep.dist} {ep.version})")
+            f"(distribution {' '.join(filter(None, (ep.dist, ep.version)))})")
 
 
 class PluginRegistry:

@@ -28,9 +28,10 @@ from __future__ import annotations
 from tstconfig_core.api import FAILED, NOT_RUN, PASSED, WAIVED
 from tstconfig_core.hosts.given import GivenHost
 from tstconfig_core.testing.runs import RunResult, run_definition, run_files
-from tstconfig_core.testing.units import (build_source, from_pyproject, parse_options,
-                                          parse_text, source_request)
+from tstconfig_core.testing.units import (PyprojectError, build_source, from_pyproject,
+                                          parse_options, parse_text, source_request)
 
-__all__ = ["RunResult", "run_definition", "run_files", "from_pyproject", "source_request",
+__all__ = ["RunResult", "run_definition", "run_files", "from_pyproject", "PyprojectError",
+           "source_request",
            "parse_options", "build_source", "parse_text", "GivenHost",
            "PASSED", "FAILED", "WAIVED", "NOT_RUN"]

@@ -5,6 +5,8 @@ Made by :mod:`tstconfig_core.pytest_plugin` once a ``*.tstconfig`` file is colle
 """
 from __future__ import annotations
 
+import bisect
+import os
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -20,114 +22,154 @@ class _Failed(Exception):
     """An assertion that failed: its result, for the failure block."""
 
 
-def _options(node: pytest.Collector) -> dict[str, Any]:
-    """The kit's options for a file: its conftests' hooks, then the command line's."""
-    config = node.config
-    found: dict[str, Any] = {}
-    for given in reversed(node.ihook.pytest_tstconfig_options(path=node.path, config=config)):
-        for key, value in (given or {}).items():
-            if key in ("plugins", "variables"):
-                merged = found.setdefault(key, {})
-                for name, inner in value.items():
-                    merged[name] = ({**merged.get(name, {}), **inner} if key == "plugins"
-                                    else inner)
-            else:
-                found[key] = value
-    variables = found.setdefault("variables", {})
-    for text in config.getoption("tstconfig_vars"):
-        name, equals, value = text.partition("=")
-        if not equals or not name:
-            raise pytest.UsageError(f"--tstconfig-var takes NAME=VALUE, not {text!r}")
-        variables[name] = value
-    if config.getoption("tstconfig_timeout") is not None:
-        found["timeout"] = config.getoption("tstconfig_timeout")
-    if config.getoption("tstconfig_root"):
-        found["root"] = config.getoption("tstconfig_root")
-    return found
-
-
-def _fleet(config: pytest.Config) -> dict[str, Any]:
-    hosts = config.getoption("tstconfig_hosts")
-    if not hosts:
-        return {}
-    from tstconfig_core.fleet.targets import HostSettings
-    return {"targets": hosts,
-            "host_settings": HostSettings(ssh_config=config.getoption("tstconfig_ssh_config"))}
-
-
-def _host_names(config: pytest.Config) -> list[str | None]:
-    hosts = config.getoption("tstconfig_hosts")
-    if not hosts:
-        return [None]
-    from tstconfig_core.fleet.targets import TargetError, from_command_line, unique
-    try:
-        return [t.name for t in unique(from_command_line(hosts, ()))]
-    except TargetError as exc:
-        raise pytest.UsageError(f"--tstconfig-host: {exc}") from None
-
-
 class DefinitionFile(pytest.File):
     """A definition file: its blocks, found without reading or running anything."""
 
     def collect(self) -> Iterator[pytest.Collector | pytest.Item]:
         from tstconfig_core.finding import read_definition
         from tstconfig_core.testing import run_definition
-        self.shown = self.nodeid.split("::")[0]  # the path from the rootdir: the ids' FILE
+        from tstconfig_core.testing.settings import KEY, OptionsError, for_file
+        # the ids' FILE: the path from the rootdir, as the node id has it
+        self.shown = os.path.relpath(self.path, self.config.rootpath).replace(os.sep, "/")
         try:
             self.text = read_definition(str(self.path))[1]
         except OSError as exc:
             raise self.CollectError(f"cannot read {self.shown}: {exc.strerror or exc}") from None
-        checked = run_definition(self.text, name=self.shown, check_only=True,
-                                 **self.options())
-        hosts = _host_names(self.config)
-        blocks: dict[str, DefinitionBlock] = {}
+        try:
+            self.options = for_file(self)
+            checked = run_definition(self.text, name=self.shown, check_only=True,
+                                     **self.options)
+        except (OptionsError, ValueError, TypeError) as exc:
+            raise self.CollectError(f"{self.shown}: {exc}") from None
+        self.hosts = self.config.stash[KEY]["hosts"]
+        starts = _block_lines(self.text, self.shown, checked)
+        blocks: dict[tuple[int, str], DefinitionBlock] = {}  # (block number, BLOCK part)
         for result in checked.results:
-            block = blocks.get(result.block)
-            if block is None:
-                block = blocks[result.block] = DefinitionBlock.from_parent(self, name=result.block)
+            key = (bisect.bisect_right(starts, result.line), result.block)
+            block = blocks.get(key)
+            if block is None:  # (two blocks of one source line: two collectors, one name)
+                block = blocks[key] = DefinitionBlock.from_parent(self, name=result.block)
             block.checks.append((result.name, result.line, result.id))
-        self.hosts = hosts
-        self.order: list[AssertionItem] = []  # every item, in the file's order
-        self._outcome: dict[str | None, Any] | None = None
+        self._outcome: dict[str, Any] | None = None
+        self.every: list[AssertionItem] = []  # every item, selected or not
         if not blocks:  # nothing to check: one item runs the file, for its errors
             yield AssertionItem.from_parent(self, name="(no assertion)", line=1, id=None,
-                                            host=hosts[0])
+                                            host=self.hosts[0])
         yield from blocks.values()
 
-    def options(self) -> dict[str, Any]:
-        if not hasattr(self, "_options"):
-            self._options = _options(self)
-        return dict(self._options)
-
-    def outcome(self) -> dict[str | None, Any]:
+    def outcome(self) -> dict[str, Any]:
         """The file's run, once: results by (host, id), and which item each error and
-        warning is reported on."""
+        warning is reported on (among the items this session runs)."""
         if self._outcome is None:
             from tstconfig_core.testing import run_definition
-            options = self.options()
-            waivers = self.config.getoption("tstconfig_waivers")
-            done = run_definition(self.text, name=self.shown, waivers=waivers,
-                                  **options, **_fleet(self.config))
+            from tstconfig_core.testing.settings import KEY
+            line = self.config.stash[KEY]
+            fleet = {k: line[k] for k in ("targets", "host_settings") if k in line}
+            done = run_definition(self.text, name=self.shown, **self.options, **fleet)
+            selected = [i for i in self.session.items
+                        if isinstance(i, AssertionItem) and i.definition is self]
             self._outcome = {"results": {(r.host, r.id): r for r in done.results},
-                             "problems": _placed(done.events, self.order), "run": done}
+                             "run": done, "problems": _placed(done.events, self.every,
+                                                              selected, line.get("waivers"))}
         return self._outcome
 
 
-def _placed(events: list[Any], items: list[AssertionItem]) -> dict[int, list[Any]]:
-    """Each error and warning on an item of its host: the first assertion at or after its
-    line, else the last one (a file-wide error: the first)."""
+def _block_lines(text: str, name: str, checked: Any) -> list[int]:
+    """The line of each block's source directive, in order."""
+    from tstconfig_core.definition import blocks
+    from tstconfig_core.loading.groups import SOURCES
+    registry = checked._registry
+    return [b.source.line for b in blocks(text, name, lambda k: registry.has(SOURCES, k))
+            if b.source is not None]
+
+
+def _placed(events: list[Any], every: list[AssertionItem], selected: list[AssertionItem],
+            waivers: Any) -> dict[int, list[Any]]:
+    """Each error and warning on the item it concerns: the first assertion at or after
+    its line, else the last one (an error of no line, a host's: its first). When that
+    one is not selected, the first selected one of its block after the line, so a
+    selected assertion that a broken block leaves unchecked is never a mere skip; when
+    none of its block is, nobody asked about it. (Whether a waiver matched nothing is a
+    question for the whole session, not for one file: left out.)"""
     from tstconfig_core.api import ErrorEvent, WarningEvent
     placed: dict[int, list[Any]] = {}
+    ordered = sorted(every, key=lambda i: i.line)
+    chosen = set(map(id, selected))
     for event in events:
         if not isinstance(event, (ErrorEvent, WarningEvent)):
             continue
-        mine = [item for item in items if item.host == event.host] or items
+        if waivers is not None and isinstance(event, WarningEvent) and event.file == waivers.path:
+            continue
+        mine = [item for item in ordered if item.host == event.host] or ordered
         if not mine:
             continue
-        line = event.line or 0
-        target = next((i for i in mine if i.line >= line), mine[-1])
-        placed.setdefault(id(target), []).append(event)
+        if event.line is None:
+            target = next((i for i in mine if id(i) in chosen), None)
+        else:
+            first = next((i for i in mine if i.line >= event.line), mine[-1])
+            target = first if id(first) in chosen else next(
+                (i for i in mine if id(i) in chosen and i.parent is first.parent
+                 and i.line >= min(event.line, first.line)), None)
+        if target is not None:
+            placed.setdefault(id(target), []).append(event)
     return placed
+
+
+def missed(session: pytest.Session) -> list[pytest.Item]:
+    """An item for each ``*.tstconfig`` entry below the folders given that pytest does not
+    collect because it is no regular file (pytest's own folder rules, ``norecursedirs``
+    and ``--ignore``, still apply); each is an error when run."""
+    import fnmatch
+    config = session.config
+    skip_dirs = config.getini("norecursedirs")
+    ignored = {os.path.abspath(p) for p in config.getoption("ignore") or ()}
+    collected = {str(i.path) for i in session.items}
+    found: list[pytest.Item] = []
+    for arg in config.args:
+        top = os.path.join(config.invocation_params.dir, arg.split("::")[0])
+        if not os.path.isdir(top) or os.path.islink(top):
+            continue
+        for folder, dirs, names in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if os.path.join(folder, d) not in ignored
+                             and not any(fnmatch.fnmatch(d, p) for p in skip_dirs)
+                             and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                if (name.endswith(".tstconfig") and path not in collected
+                        and path not in ignored and not _collectable(path, name)):
+                    shown = os.path.relpath(path, config.rootpath).replace(os.sep, "/")
+                    found.append(MissedDefinition.from_parent(
+                        session, name=shown, path=path, nodeid=shown))
+    return found
+
+
+def _collectable(path: str, name: str) -> bool:
+    """Whether pytest collects it as a file: a regular file (or a link to one) with a
+    name before its suffix."""
+    return name != ".tstconfig" and os.path.isfile(path)
+
+
+class MissedDefinition(pytest.Item):
+    """A definition file pytest cannot collect: an error, as tstconfig makes it."""
+
+    def setup(self) -> None:
+        import stat
+        why = "it is named only .tstconfig"
+        try:
+            mode = os.stat(self.path).st_mode  # (never opened: a FIFO would wait)
+            if not stat.S_ISREG(mode):
+                why = "a FIFO, not a regular file" if stat.S_ISFIFO(mode) else \
+                    "not a regular file"
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+        pytest.fail(f"ERROR: {self.name}: not collected as a definition file: {why}",
+                    pytrace=False)
+
+    def runtest(self) -> None:
+        """(setup fails)"""
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, 0, self.name
 
 
 class DefinitionBlock(pytest.Collector):
@@ -153,8 +195,15 @@ class AssertionItem(pytest.Item):
         super().__init__(*args, **kwargs)
         self.line, self.check_id, self.host = line, id, host
         self.add_marker("tstconfig")
-        self.definition.order.append(self)
         self.result: Any = None
+        self.definition.every.append(self)
+        # The names tstconfig's own -r junit gives the test case, for --junitxml (junit.py)
+        file, block = self.definition.shown, getattr(self.parent, "name", None)
+        classname = f"{file} [{block}]" if isinstance(self.parent, DefinitionBlock) else file
+        if host is not None:
+            classname = f"{host}: {classname}"
+        self.user_properties += [("tstconfig.classname", classname),
+                                 ("tstconfig.name", self.name)]
 
     @property
     def definition(self) -> DefinitionFile:
@@ -190,7 +239,8 @@ class AssertionItem(pytest.Item):
         if result.outcome == FAILED:
             raise _Failed(result)
         if result.outcome == WAIVED:
-            pytest.xfail(f"waived: {result.waiver}")
+            from tstconfig_core.api import printable
+            pytest.xfail(f"waived: {printable(result.waiver or '')}")
         if result.outcome == NOT_RUN:
             try:  # (shown at the assertion's line, as a skip mark's reason is)
                 raise pytest.skip.Exception(f"not run: {result.message}",

@@ -51,6 +51,7 @@ def _suite(suite: ET.Element, number: int) -> None:
 
 
 def _case(case: ET.Element, properties: ET.Element, out: list[str], err: list[str]) -> None:
+    _named(case)
     name = f"{case.get('classname', '')}::{case.get('name', '')}"
     for key in [k for k in case.attrib if k not in _CASE_ATTRIBUTES]:
         del case.attrib[key]  # (xunit1's file and line)
@@ -72,6 +73,19 @@ def _case(case: ET.Element, properties: ET.Element, out: list[str], err: list[st
             (out if child.tag == "system-out" else err).append(f"{name}:\n{child.text or ''}")
     if kept is not None and kept.tag != "skipped" and not kept.get("type"):
         kept.set("type", kept.tag)
+
+
+def _named(case: ET.Element) -> None:
+    """A definition's assertion named as tstconfig's ``-r junit`` names it, from the
+    properties its item recorded (pytest would cut its id at ``::`` and ``[``)."""
+    for block in case.findall("properties"):
+        for found in block.findall("property"):
+            key = found.get("name")
+            if key in ("tstconfig.classname", "tstconfig.name"):
+                case.set(key.split(".")[1], found.get("value", ""))
+                block.remove(found)
+        if not len(block):
+            case.remove(block)
 
 
 def to_ant(path: str) -> None:

@@ -95,10 +95,13 @@ def run_definition(text: str, *, name: str = "test.tstconfig", **options: Any) -
     return _run([(name, text)], **options)
 
 
-def run_files(paths: Sequence[str | os.PathLike[str]], **options: Any) -> RunResult:
+def run_files(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+              **options: Any) -> RunResult:
     """Run definition files and folders (every ``*.tstconfig`` below), as the command
-    line does; the options of :func:`run_definition`."""
+    line does: one path or a list of them; the options of :func:`run_definition`."""
     from tstconfig_core.finding import expand, read_definition
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]  # (a string is one path, never its characters)
     found: list[tuple[str, str] | ErrorEvent] = []
     for item in expand([os.fspath(p) for p in paths]):
         if isinstance(item, ErrorEvent):
@@ -130,9 +133,10 @@ def _run(definitions: Sequence[tuple[str, str] | ErrorEvent], *,
     if unknown:
         raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; plugins are given "
                         f"as {', '.join(PLUGIN_GROUPS)}")
-    groups = {group: dict(named) for group, named in (plugins or {}).items()}
+    groups = plugin_groups(plugins or {})
     for keyword, named in given.items():
         groups.setdefault(PLUGIN_GROUPS[keyword], {}).update(named)
+    _check_limits(timeout, max_size, variables or {})
     registry = PluginRegistry(() if installed else _third_parties(), import_timeout=timeout,
                               given=groups)
     settings = RunSettings(timeout=float(timeout), max_size=max_size, no_commands=no_commands,
@@ -141,11 +145,11 @@ def _run(definitions: Sequence[tuple[str, str] | ErrorEvent], *,
     hosts = [host, files is not None or commands is not None, root is not None, targets]
     if sum(map(bool, hosts)) > 1:
         raise TypeError("one host: give files and commands, or root, or host, or targets")
+    run = _made_run(definitions, registry, settings, waivers, exitfirst, targets,
+                    host_settings, jobs, check_only)
     made = None
     if files is not None or commands is not None:
         host = made = GivenHost(files, commands)
-    run = _made_run(definitions, registry, settings, waivers, exitfirst, targets,
-                    host_settings, jobs, check_only)
     if host is not None:
         run.ctx.host = host
     back = os.getcwd() if cwd is not None else None
@@ -158,7 +162,53 @@ def _run(definitions: Sequence[tuple[str, str] | ErrorEvent], *,
             os.chdir(back)
         if made is not None:
             made.close()
+    if status > 128 and any(getattr(e, "interrupted", False) for e in run.events[-1:]):
+        _stop(status - 128)
     return RunResult(run.events, status, run.summary, registry)
+
+
+def _stop(signum: int) -> None:
+    """A signal stopped the run: it stops the caller too (a test session), as it would
+    have without the run's own handlers, which are gone by now."""
+    import signal
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    os.kill(os.getpid(), signum)  # (its handler, or the default: the process ends)
+
+
+def plugin_groups(plugins: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``{group: {name: plugin}}`` with each group as its entry-point name
+    (``tstconfig.assertions``, or ``assertions`` for short); ValueError for any other."""
+    found: dict[str, dict[str, Any]] = {}
+    for group, named in plugins.items():
+        full = PLUGIN_GROUPS.get(group, group)
+        if full not in PLUGIN_GROUPS.values():
+            raise ValueError(f"no plugin group {group!r}; the groups are "
+                             f"{', '.join(PLUGIN_GROUPS.values())}")
+        if not isinstance(named, Mapping):
+            raise ValueError(f"the plugins of {group} are a mapping of names to plugins, "
+                             f"not {type(named).__name__}")
+        found.setdefault(full, {}).update(named)
+    return found
+
+
+def _check_limits(timeout: object, max_size: object, variables: Mapping[str, object]) -> None:
+    """What the command line refuses, refused here too (ValueError)."""
+    from tstconfig_core.engine.directives import MAX_TIMEOUT
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
+            0 < timeout <= MAX_TIMEOUT):
+        raise ValueError(f"timeout: a number of seconds above 0 (at most {MAX_TIMEOUT}), "
+                         f"not {timeout!r}")
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size: a whole number of bytes above 0, not {max_size!r}")
+    from tstconfig_core.engine.values import NAME
+    for name, value in variables.items():
+        if not isinstance(name, str) or not NAME.fullmatch(name):
+            raise ValueError(f"variables: a name is a letter or _ then letters, digits or _, "
+                             f"not {name!r}")
+        if not isinstance(value, str):
+            raise ValueError(f"variables: the value of {name} is text, not "
+                             f"{type(value).__name__}")
 
 
 def _made_run(definitions: Sequence[tuple[str, str] | ErrorEvent], registry: Any,
@@ -166,7 +216,7 @@ def _made_run(definitions: Sequence[tuple[str, str] | ErrorEvent], registry: Any
               host_settings: Any, jobs: int, check_only: bool) -> Any:
     """A Run (a FleetRun with ``targets``) of the definitions given, keeping every event."""
     from tstconfig_core.run import Run
-    from tstconfig_core.waivers import load
+    from tstconfig_core.waivers import Waivers, load
     events: list[Event] = []
     fleet: dict[str, Any] = {}
     base: type = Run
@@ -186,8 +236,10 @@ def _made_run(definitions: Sequence[tuple[str, str] | ErrorEvent], registry: Any
                 yield item
 
     kind = type("KitRun", (base,), {"_definitions": given})
-    run = kind([], registry, settings, waivers=load(os.fspath(waivers)) if waivers else None,
-               exitfirst=exitfirst, observers=[events.append], check_only=check_only, **fleet)
+    if waivers is not None and not isinstance(waivers, Waivers):
+        waivers = load(os.fspath(waivers))
+    run = kind([], registry, settings, waivers=waivers, exitfirst=exitfirst,
+               observers=[events.append], check_only=check_only, **fleet)
     run.events = events
     return run
 

@@ -10,34 +10,64 @@ from tstconfig_core.api import (DEFAULT_MAX_SIZE, Answer, Host, Parsed, Parser, 
                                 Source, SourceData, SourceRequest)
 
 
+class PyprojectError(ImportError):
+    """A ``pyproject.toml`` whose tstconfig entry points cannot be had: which file, which
+    entry point, and why."""
+
+
 def from_pyproject(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
     """The ``tstconfig.*`` entry points a ``pyproject.toml`` declares, imported: for
-    ``run_definition(plugins=...)``. Its folder (and ``src/`` in it) is put on
-    ``sys.path`` when a module cannot be imported otherwise."""
-    import importlib
-    import sys
+    ``run_definition(plugins=...)``. A module that is not importable as it is, is looked
+    for in the file's folder (and ``src/`` in it), which then stay on ``sys.path``.
+    PyprojectError says what cannot be had (a plugin that exits or raises when imported
+    too: it never ends the caller)."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
-    with open(path, "rb") as f:
-        declared = tomllib.load(f).get("project", {}).get("entry-points", {})
+    try:
+        with open(path, "rb") as f:
+            document = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PyprojectError(f"{os.fspath(path)}: cannot be read: {exc}") from None
+    declared = document.get("project", {}).get("entry-points", {})
     top = os.path.dirname(os.path.abspath(path))
     found: dict[str, dict[str, Any]] = {}
     for group, entries in declared.items():
-        if not group.startswith("tstconfig."):
+        if not group.startswith("tstconfig.") or not isinstance(entries, dict):
             continue
         for name, value in entries.items():
-            module, _, attribute = value.partition(":")
-            try:
-                obj: Any = importlib.import_module(module.strip())
-            except ModuleNotFoundError:
-                sys.path[:0] = [p for p in (top, os.path.join(top, "src")) if p not in sys.path]
-                obj = importlib.import_module(module.strip())
-            for part in filter(None, attribute.strip().split(".")):
-                obj = getattr(obj, part)
-            found.setdefault(group, {})[name] = obj
+            where = f"{os.fspath(path)}: entry point '{name} = {value}' in {group}"
+            if not isinstance(value, str) or ":" not in value:
+                raise PyprojectError(f"{where}: not MODULE:ATTRIBUTE")
+            found.setdefault(group, {})[name] = _imported(value, top, where)
     return found
+
+
+def _imported(value: str, top: str, where: str) -> Any:
+    import importlib
+    import sys
+    module, _, attribute = (part.strip() for part in value.partition(":"))
+    added: list[str] = []
+    try:
+        try:
+            obj: Any = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (module + ".").startswith(exc.name + "."):
+                raise  # (a module the plugin imports is missing, not the plugin)
+            added = [p for p in (top, os.path.join(top, "src")) if p not in sys.path]
+            sys.path[:0] = added
+            obj = importlib.import_module(module)
+        for part in filter(None, attribute.split(".")):
+            obj = getattr(obj, part)
+        return obj
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: a plugin never ends the caller
+        for folder in added:
+            if folder in sys.path:
+                sys.path.remove(folder)
+        raise PyprojectError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
 def source_request(*args: str, timeout: float = 60.0, max_size: int = DEFAULT_MAX_SIZE,
