@@ -78,6 +78,14 @@ def program_timed_out(seconds: float) -> TimeoutAnswer:
                          "(raise it with 'timeout SECONDS' or --timeout)")
 
 
+def program_too_large(max_size: int) -> TooLargeAnswer:
+    """What a program's output past the block's ``max_size`` is, on any host."""
+    from tstconfig_core.limits import shown_size
+    return TooLargeAnswer(f"command printed more than the size limit of "
+                          f"{shown_size(max_size)} and was killed (raise it with "
+                          "'max_size SIZE' in the block or --max-size)")
+
+
 def _reading_timed_out(seconds: float, path: str) -> TimeoutAnswer:
     return TimeoutAnswer(f"reading {path} took longer than the block's timeout of {seconds:g} s"
                          " (raise it with 'timeout SECONDS' or --timeout)")

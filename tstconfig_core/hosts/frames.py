@@ -10,7 +10,8 @@ from typing import Any, BinaryIO
 
 from tstconfig_core.contract.hosts import (Answer, Entry, HostError, ListFolder, NoSuchPath,
                                            PathStat, ProgramResult, ReadFile, RunProgram,
-                                           StatPath, TooLargeAnswer, program_timed_out)
+                                           StatPath, TooLargeAnswer, program_timed_out,
+                                           program_too_large)
 from tstconfig_core.hosts.local import kind_of
 from tstconfig_core.hosts.programs import MAX_STDERR
 from tstconfig_core.hosts.script import glob_folder
@@ -215,9 +216,7 @@ def _program(said: dict[str, Any], timeout: float, max_size: int) -> Answer:
     if status is None:
         return HostError("the program's end was not reported (the connection broke?)")
     if len(out) > max_size:
-        return TooLargeAnswer(f"command printed more than the size limit of "
-                              f"{shown_size(max_size)} and was killed (raise it with "
-                              "'max_size SIZE' in the block or --max-size)")
+        return program_too_large(max_size)
     if said.get("killed") or status == 124:  # (124: timeout's own status, on a host
         return program_timed_out(timeout)     # whose time could not be read)
     err, dropped = said.get("stderr", b""), said.get("dropped", 0)

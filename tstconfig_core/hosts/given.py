@@ -14,9 +14,8 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Union
 
-from tstconfig_core.contract.hosts import HostError, ProgramResult, TooLargeAnswer
+from tstconfig_core.contract.hosts import HostError, ProgramResult, program_too_large
 from tstconfig_core.hosts.local import LocalHost
-from tstconfig_core.limits import shown_size
 
 #: What a command given to the kit answers: its standard output, a whole result, or an
 #: error (``HostError("command not found: 'x'")``).
@@ -91,9 +90,7 @@ class GivenHost(LocalHost):
         if isinstance(answer, HostError):
             raise type(answer)(*answer.args)  # (a fresh one: an answer is the source's own)
         if len(answer.stdout) > max_size:
-            raise TooLargeAnswer(f"command printed more than the size limit of "
-                                 f"{shown_size(max_size)} and was killed (raise it with "
-                                 "'max_size SIZE' in the block or --max-size)")
+            raise program_too_large(max_size)
         return answer
 
     def close(self) -> None:

@@ -29,10 +29,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-from tstconfig_core.contract.hosts import (HostError, ProgramResult, TooLargeAnswer,
-                                           program_timed_out)
+from tstconfig_core.contract.hosts import (HostError, ProgramResult,
+                                           program_timed_out, program_too_large)
 from tstconfig_core.hosts import tree
-from tstconfig_core.limits import shown_size
 
 MAX_STDERR = 64 * 1024
 _CHUNK = 64 * 1024
@@ -222,10 +221,7 @@ def _collect(proc: subprocess.Popen[bytes], pidfd: int | None, timeout: float,
                 elif key.fileobj is proc.stdout:
                     out += chunk
                     if len(out) > max_size:
-                        raise TooLargeAnswer(
-                            f"command printed more than the size limit of "
-                            f"{shown_size(max_size)} and was killed (raise it with "
-                            "'max_size SIZE' in the block or --max-size)")
+                        raise program_too_large(max_size)
                 else:
                     keep = max(0, MAX_STDERR - len(err))
                     err += chunk[:keep]

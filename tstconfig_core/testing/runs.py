@@ -192,13 +192,20 @@ def plugin_groups(plugins: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[st
     return found
 
 
-def _check_limits(timeout: object, max_size: object, variables: Mapping[str, object]) -> None:
-    """What the command line refuses, refused here too (ValueError)."""
+def timeout_problem(timeout: object) -> str | None:
+    """Why ``timeout`` is no timeout ``--timeout`` would take (None: it is one)."""
     from tstconfig_core.engine.directives import MAX_TIMEOUT
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
-            0 < timeout <= MAX_TIMEOUT):
-        raise ValueError(f"timeout: a number of seconds above 0 (at most {MAX_TIMEOUT}), "
-                         f"not {timeout!r}")
+            0 < timeout <= MAX_TIMEOUT):  # (nan fails both comparisons)
+        return f"a number of seconds above 0 (at most {MAX_TIMEOUT}), not {timeout!r}"
+    return None
+
+
+def _check_limits(timeout: object, max_size: object, variables: Mapping[str, object]) -> None:
+    """What the command line refuses, refused here too (ValueError)."""
+    problem = timeout_problem(timeout)
+    if problem:
+        raise ValueError(f"timeout: {problem}")
     if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
         raise ValueError(f"max_size: a whole number of bytes above 0, not {max_size!r}")
     from tstconfig_core.engine.values import NAME

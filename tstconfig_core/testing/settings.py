@@ -4,7 +4,6 @@ session starts (a mistake is a usage error, as ``tstconfig`` makes it), and thos
 """
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +26,6 @@ class OptionsError(Exception):
 def command_line(config: pytest.Config) -> dict[str, Any]:
     """The --tstconfig-* options, checked, paths made absolute from where pytest was
     started (a conftest's ``cwd`` must not move them); pytest.UsageError for a mistake."""
-    from tstconfig_core.engine.directives import MAX_TIMEOUT
     from tstconfig_core.engine.values import NAME
     here = str(config.invocation_params.dir)
     found: dict[str, Any] = {"variables": {}}
@@ -41,9 +39,10 @@ def command_line(config: pytest.Config) -> dict[str, Any]:
         found["variables"][name] = value
     timeout = config.getoption("tstconfig_timeout")
     if timeout is not None:
-        if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
-            raise pytest.UsageError(f"--tstconfig-timeout: a number of seconds above 0 (at "
-                                    f"most {MAX_TIMEOUT}), not {timeout:g}")
+        from tstconfig_core.testing.runs import timeout_problem
+        problem = timeout_problem(timeout)
+        if problem:
+            raise pytest.UsageError(f"--tstconfig-timeout: {problem}")
         found["timeout"] = timeout
     root = config.getoption("tstconfig_root")
     if root is not None:

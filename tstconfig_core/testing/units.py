@@ -30,6 +30,7 @@ def from_pyproject(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             document = tomllib.load(f)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PyprojectError(f"{os.fspath(path)}: cannot be read: {exc}") from None
+    from tstconfig_core.loading.index import EntryPoint
     declared = document.get("project", {}).get("entry-points", {})
     top = os.path.dirname(os.path.abspath(path))
     found: dict[str, dict[str, Any]] = {}
@@ -40,27 +41,27 @@ def from_pyproject(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
             where = f"{os.fspath(path)}: entry point '{name} = {value}' in {group}"
             if not isinstance(value, str) or ":" not in value:
                 raise PyprojectError(f"{where}: not MODULE:ATTRIBUTE")
-            found.setdefault(group, {})[name] = _imported(value, top, where)
+            found.setdefault(group, {})[name] = _imported(EntryPoint(name, value, group, "", ""),
+                                                          top, where)
     return found
 
 
-def _imported(value: str, top: str, where: str) -> Any:
-    import importlib
+def _imported(ep: Any, top: str, where: str) -> Any:
+    """The entry point's object, as the registry loads one (its folder tried too)."""
     import sys
-    module, _, attribute = (part.strip() for part in value.partition(":"))
+
+    from tstconfig_core.loading.index import load
+    module = ep.value.partition(":")[0].strip()
     added: list[str] = []
     try:
         try:
-            obj: Any = importlib.import_module(module)
+            return load(ep)
         except ModuleNotFoundError as exc:
             if exc.name is None or not (module + ".").startswith(exc.name + "."):
                 raise  # (a module the plugin imports is missing, not the plugin)
             added = [p for p in (top, os.path.join(top, "src")) if p not in sys.path]
             sys.path[:0] = added
-            obj = importlib.import_module(module)
-        for part in filter(None, attribute.split(".")):
-            obj = getattr(obj, part)
-        return obj
+            return load(ep)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:  # SystemExit too: a plugin never ends the caller
