@@ -37,6 +37,7 @@ from tstconfig_core.definition import decode, split_lines
 from tstconfig_core.hosts.local import LocalHost
 from tstconfig_core.limits import DEFAULT_MAX_SIZE, TooLarge, read_bounded, shown_size
 from tstconfig_core.memory import MEMORY_FACTOR, OverBudget, charge_memory, lines_within
+from tstconfig_core.streamed import FilePieces, Keep, kept_lines
 from tstconfig_core.model import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
                                   ErrorEvent, Event, FileFinished, FileStarted, HostFinished,
                                   HostStarted, RunFinished, RunStarted, SourceRef, Summary,
@@ -73,6 +74,8 @@ __all__ = [
     # helpers: what holding a block's data takes (docs/security.md, "Memory")
     "MEMORY_FACTOR", "OverBudget", "lines_within", "rows_in_chunks", "GROWN_ROWS",
     "SPLIT_ROWS", "charge_memory",
+    # (API 1.8) a file read a piece at a time, and the lines a block keeps of it
+    "FilePieces", "Keep", "kept_lines",
     # helpers: showing results as tstconfig does (the 0.3 failure block, escapes, times)
     "failure_block", "iso_utc", "joined", "labelled", "located", "printable", "shown_value",
 ]
@@ -80,7 +83,7 @@ __all__ = [
 #: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
-API_VERSION = "1.7"
+API_VERSION = "1.8"
 
 
 def __getattr__(name: str) -> object:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from tstconfig_core.api import (DEFAULT_MAX_SIZE, Answer, HostError, HostRequest, NoSuchPath,
-                                PluginError, ReadFile, Source, SourceData, SourceRequest,
-                                TooLargeAnswer, lines_within, shown_size)
+from tstconfig_core.api import (DEFAULT_MAX_SIZE, Answer, FilePieces, HostError, HostRequest,
+                                Keep, NoSuchPath, PluginError, ReadFile, Source, SourceData,
+                                SourceRequest, TooLargeAnswer, kept_lines, lines_within,
+                                shown_size)
 
 _MAGIC = re.compile(r"[*?[]")
 _ALLOW = "add 'allow_missing' to the block if none is fine"
@@ -34,10 +35,20 @@ def is_glob(path: str) -> bool:
     return _MAGIC.search(path) is not None
 
 
-def text_lines(content: Answer, path: str, max_size: int = DEFAULT_MAX_SIZE) -> list[str]:
+def text_lines(content: Answer, path: str, max_size: int = DEFAULT_MAX_SIZE,
+               keep: Keep | None = None) -> list[str]:
     """The lines of a file the host read; every way it can have failed is a PluginError,
     lines that would take more memory than ``max_size``'s budget included. (Decoded a
-    piece at a time: the whole text is never held beside the bytes and the lines.)"""
+    piece at a time: the whole text is never held beside the bytes and the lines.) A
+    file read in pieces (``FilePieces``) is cut as it is read, and only the lines
+    ``keep`` keeps are held."""
+    try:
+        if isinstance(content, FilePieces):
+            if keep is not None:
+                return kept_lines(content, max_size, keep)
+            content = b"".join(content)
+    except HostError as exc:
+        content = exc
     if isinstance(content, TooLargeAnswer):
         raise PluginError(f"{path!r} is larger than the size limit ({content}); raise it with "
                           "'max_size SIZE' in the block or --max-size")
@@ -121,7 +132,8 @@ class FileSource(Source):
     def requests(self, request: SourceRequest) -> list[HostRequest]:
         self.validate(request.args)
         path = " ".join(request.args)
-        return [ReadFile(path, glob=is_glob(path))]
+        glob = is_glob(path)  # (a block that keeps some lines reads the file in pieces)
+        return [ReadFile(path, glob=glob, pieces=request.keep is not None and not glob)]
 
     def build(self, request: SourceRequest, answers: list[Answer]) -> SourceData:
         path, content = " ".join(request.args), answers.pop()
@@ -131,7 +143,7 @@ class FileSource(Source):
             return text.data()
         if isinstance(content, NoSuchPath) and request.allow_missing:
             return SourceData([])
-        return SourceData(text_lines(content, path, request.max_size))
+        return SourceData(text_lines(content, path, request.max_size, request.keep))
 
 
 class FilesSource(Source):

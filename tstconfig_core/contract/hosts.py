@@ -19,12 +19,16 @@ class ReadFile(NamedTuple):
     """The bytes of a file (at most the block's ``max_size``). With ``glob``, the path
     is a pattern and the answer maps every matching path to its bytes or error. With
     ``within`` (a folder), a path whose links lead out of that folder is refused. With
-    ``max_size``, a smaller limit for this request (a file known to be small)."""
+    ``max_size``, a smaller limit for this request (a file known to be small). With
+    ``pieces`` (API 1.8), a host that can read a regular file a piece at a time may
+    answer with a :class:`~tstconfig_core.streamed.FilePieces` instead of the bytes
+    (:meth:`Host.read_pieces`): a source that asks must take either."""
 
     path: str
     glob: bool = False
     within: str | None = None
     max_size: int | None = None
+    pieces: bool = False
 
 
 class RunProgram(NamedTuple):
@@ -119,7 +123,8 @@ class PathStat(NamedTuple):
     target: str | None = None  # a symbolic link's target
 
 
-#: One answer: bytes (ReadFile), a ProgramResult (RunProgram), entries (ListFolder), a
+#: One answer: bytes (ReadFile; or a FilePieces, asked for ``pieces``), a ProgramResult
+#: (RunProgram), entries (ListFolder), a
 #: PathStat (StatPath), a mapping of path to one of those (a glob), or the HostError
 #: that says why there is none.
 Answer = Union[bytes, ProgramResult, tuple[Entry, ...], PathStat,
@@ -170,6 +175,8 @@ class Host(ABC):
                 return self._each(request, lambda path: self.read(path, max_size,
                                                                   request.within),
                                   timeout, deadline)
+            if request.pieces:
+                return self.read_pieces(request.path, max_size, request.within)
             return self.read(request.path, max_size, request.within)
         if isinstance(request, RunProgram):
             try:
@@ -221,6 +228,11 @@ class Host(ABC):
     @abstractmethod
     def read(self, path: str, max_size: int, within: str | None = None) -> bytes:
         """The file's bytes; HostError (TooLargeAnswer past ``max_size``, NoSuchPath)."""
+
+    def read_pieces(self, path: str, max_size: int, within: str | None = None) -> Answer:
+        """(API 1.8) The file a piece at a time (a FilePieces), when this host can read
+        it so; the default reads it whole (:meth:`read`)."""
+        return self.read(path, max_size, within)
 
     @abstractmethod
     def run(self, argv: Sequence[str], timeout: float, max_size: int) -> ProgramResult:

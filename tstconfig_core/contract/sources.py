@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from abc import ABC
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from tstconfig_core.contract.base import EMPTY as _EMPTY
@@ -25,6 +25,11 @@ class SourceRequest(NamedTuple):
     allow_missing: bool = False
     """(API 1.5) The block says ``allow_missing``: a path that does not exist, or a
     pattern that matches nothing, is no error; the source gives no lines for it."""
+    keep: Callable[[list[str]], Sequence[str]] | None = None
+    """(API 1.8) The block needs only some of the lines: a source that can cut its text
+    into lines as it reads it may give each piece's lines, in order, to ``keep`` and hold
+    only what it returns (:func:`tstconfig_core.api.kept_lines`). Optional: a source may
+    ignore it and give every line, as ever."""
 
 
 class SourceData(NamedTuple):

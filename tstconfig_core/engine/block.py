@@ -18,6 +18,7 @@ from tstconfig_core.engine.boundary import BlockBroken, DirectiveError, plugin
 from tstconfig_core.engine.columns import resolve_columns
 from tstconfig_core.engine.context import Context
 from tstconfig_core.engine.index import PropertyIndex
+from tstconfig_core.engine.keeping import Keeper, keeper_for
 from tstconfig_core.engine.parsing import parse_block, split_settings
 from tstconfig_core.engine.plan import BlockPlan
 from tstconfig_core.engine.reading import read_source
@@ -91,6 +92,7 @@ class Block:
     head: Sequence[str] = ()                  # the first raw lines, once parsed
     parsed: Parsed | None = None
     narrowed: Wanted | None = None            # parsed holds only the rows of these keys
+    keeper: Keeper | None = None              # data holds only the lines it kept
     widened: bool = False                     # narrowed rows were not enough once
     broken_reason: str | None = None          # why it has no data (its assertions: not run)
     _indexes: dict[tuple[int, tuple[int, ...] | None, int], PropertyIndex] = field(
@@ -174,9 +176,11 @@ class Block:
         """The rows, parsed on first need. Given the keys of a ``lookup``, and when the
         block only looks keys up, only the lines of the keys its plan names may be parsed
         (:meth:`Parser.narrow`); any other need parses every line, once."""
-        data = self.need_data()
         if self.narrowed is not None and (lookup is None or not covers(self, lookup)):
             self.widen()  # the narrowed rows cannot answer this: parse them all
+        if self.data is None and lookup is not None and not self.broken:
+            self.keeper = keeper_for(self, lookup)  # only its lines read, if they can be
+        data = self.need_data()
         if self.parsed is None:
             parse_block(self, data, lookup)
         if self.pending_columns is not None:
@@ -203,6 +207,8 @@ class Block:
         block switching key columns back and forth must not narrow again each time)."""
         self.parsed, self.narrowed, self.widened = None, None, True
         self._indexes.clear()
+        if self.keeper is not None:  # only the kept lines were read: read them all
+            self.data = self.keeper = None
 
     # -- rows, keys and the index ----------------------------------------------------
 
@@ -240,7 +246,7 @@ def narrowing_for(block: Block, lookup: Sequence[str]) -> Wanted | None:
     columns = key_columns(block, len(lookup))
     if (not columns or block.widened or block.selected is not None
             or block.pending_columns is not None or block.ignore_case
-            or block.data is None or block.data.parts):
+            or block.data is not None and block.data.parts):
         return None
     wanted = Wanted(columns, block.lookups(len(lookup)))
     return wanted if _covered(wanted, lookup) else None

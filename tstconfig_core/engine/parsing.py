@@ -110,7 +110,14 @@ def _parse_within(block: Block, data: SourceData, parser: Parser, wanted: Wanted
     lines go as they are made, when the lines are the core's to let go."""
     lines, options = data.lines, block.options
     budget.charge(lines_cost(lines), lines=len(lines))
-    if data.parts:
+    keeper = block.keeper
+    if keeper is not None:  # the lines kept while reading: selected and narrowed already
+        block.head = tuple(keeper.head)
+        if keeper.error is not None:
+            raise keeper.error
+        block.parsed = _checked(parser.parse(without_blanks(lines, options), options))
+        block.narrowed = keeper.wanted
+    elif data.parts:
         _parse_parts(block, data, parser)
     elif wanted is not None:
         block.parsed = parse_narrowed(lines, options, parser, wanted)

@@ -18,18 +18,29 @@ class BlockPlan(NamedTuple):
     #: Key count -> the keys the block's `property` lines name (a string each for one
     #: key column, else a tuple): what a narrowed parse keeps and the index holds.
     lookups: Mapping[int, frozenset[object]] = MappingProxyType({})
+    #: A directive that needs every row (a section, a count, a filter, a quantifier, a
+    #: column name): its source is read whole, never only the lines of its lookups.
+    whole: bool = False
+
+
+#: Directives that need every row of the block.
+WHOLE = frozenset({"section", "section_size", "where", "where_clear", "assert_all",
+                   "assert_any", "assert_none"})
 
 
 def plan_block(items: Iterable[Directive | SyntaxProblem],
                is_assertion: Callable[[str], bool]) -> BlockPlan:
     """The plan of one block, from its directives (read once, with the block)."""
-    exit_status = sensitive = False
+    exit_status = sensitive = whole = False
     assertions = 0
     lookups: dict[int, set[object]] = {}
     for item in items:
         if isinstance(item, SyntaxProblem):
             continue  # (an error, or a warning beside its directive)
         keyword = item.keyword
+        if keyword in WHOLE or keyword == "columns" and not all(
+                a.isascii() and a.isdigit() for a in item.args):
+            whole = True
         if keyword == "property":
             keys = item.args
             lookups.setdefault(len(keys), set()).add(keys[0] if len(keys) == 1 else keys)
@@ -40,4 +51,4 @@ def plan_block(items: Iterable[Directive | SyntaxProblem],
         elif is_assertion(keyword):
             assertions += 1
     return BlockPlan(exit_status, assertions, sensitive,
-                     {n: frozenset(keys) for n, keys in lookups.items()})
+                     {n: frozenset(keys) for n, keys in lookups.items()}, whole)

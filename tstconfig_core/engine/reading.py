@@ -9,6 +9,7 @@ from tstconfig_core.api import (ListFolder, PluginError, ReadFile, RunProgram, S
 from tstconfig_core.engine.boundary import MASK, BlockBroken, DirectiveError, bounded, calling
 from tstconfig_core.loading.groups import SOURCES
 from tstconfig_core.model import WarningEvent
+from tstconfig_core.streamed import FilePieces
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.block import Block
@@ -21,7 +22,7 @@ def read_source(block: Block) -> None:
     d, source, ctx = block.directive, block.source, block.ctx
     assert source is not None and ctx.host is not None
     request = SourceRequest(d.args, block.timeout, ctx.settings.for_sources(), block.max_size,
-                            block.allow_missing)
+                            block.allow_missing, block.keeper)
     # A third party's message may quote the data it read; tstconfig's own never do.
     mask = (f"{MASK} (the block is sensitive, and the {d.keyword} source's message may "
             "quote its data)" if block.sensitive and not ctx.registry.is_core(SOURCES, d.keyword)
@@ -44,12 +45,23 @@ def read_source(block: Block) -> None:
         if needs is not None:
             # (the host bounds its own work: it must not be interrupted half-way)
             answers = ctx.host.answer(needs, block.timeout, block.max_size)
-            with plugin_code():
-                data = source.build(request, answers)
-                _check_data(data, "build()")
+            opened = [a for a in answers if isinstance(a, FilePieces)]
+            try:
+                with plugin_code():
+                    data = source.build(request, answers)
+                    _check_data(data, "build()")
+            finally:
+                for pieces in opened:  # (what the source did not read to the end)
+                    pieces.close()
     except DirectiveError as exc:
         block.report(d, str(block.fail(str(exc))))
         raise BlockBroken() from exc
+    keeper = block.keeper
+    if keeper is not None and not keeper.used:
+        block.keeper = None  # the source read every line
+    elif keeper is not None and (data.parts or data.defaults):
+        block.keeper = None  # lines kept for a parse the source's suggestions change
+        return read_source(block)
     block.data = data
     _warn(block, data.warnings)
     if data.exit_status and not block.plan.checks_exit_status:

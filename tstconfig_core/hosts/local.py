@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import stat
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
-from tstconfig_core.contract.hosts import (Entry, Host, HostError, NoSuchPath, PathStat,
-                                           ProgramResult, TimeoutAnswer, TooLargeAnswer)
-from tstconfig_core.limits import TooLarge, read_bounded
+from tstconfig_core.contract.hosts import (Answer, Entry, Host, HostError, NoSuchPath,
+                                           PathStat, ProgramResult, TimeoutAnswer,
+                                           TooLargeAnswer)
+from tstconfig_core.limits import TooLarge, read_bounded, shown_size
+from tstconfig_core.streamed import FilePieces
 
 PROC = "/proc"
 MAX_LINKS = 40
@@ -83,6 +86,27 @@ class LocalHost(Host):
     # -- the primitives ---------------------------------------------------------------
 
     def read(self, path: str, max_size: int, within: str | None = None) -> bytes:
+        return self._reading(path, within, lambda local: read_bounded(local, max_size))
+
+    def read_pieces(self, path: str, max_size: int, within: str | None = None) -> Answer:
+        """A regular file of known size a piece at a time; anything else (a file of
+        /proc, which says 0, a device) read whole, as :meth:`read` reads it."""
+        def opened(local: str) -> Answer:
+            fd = os.open(local, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+            try:
+                status = os.fstat(fd)
+                if not (stat.S_ISREG(status.st_mode) and status.st_size > 0):
+                    return read_bounded(local, max_size)
+                if status.st_size > max_size:
+                    raise TooLarge(f"more than {shown_size(max_size)}")
+                pieces, fd = FilePieces(fd, path, max_size), -1
+                return pieces
+            finally:
+                if fd >= 0:
+                    os.close(fd)
+        return self._reading(path, within, opened)
+
+    def _reading(self, path: str, within: str | None, how: Callable[[str], Answer]) -> Any:
         try:
             local = self.where(path, within=within)
             if self.root is not None or (self.proc_root is not None and _under(path, PROC)):
@@ -91,7 +115,7 @@ class LocalHost(Host):
                     raise HostError("is a device: a folder tree's devices are this "
                                     "machine's, and are not read" if self.root is not None
                                     else "is a device, which no /proc holds: not read")
-            return read_bounded(local, max_size)
+            return how(local)
         except TooLarge as exc:
             exc.__traceback__ = None  # its frames hold what was read: not kept in the answer
             raise TooLargeAnswer(str(exc)) from None
