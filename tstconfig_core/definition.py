@@ -62,6 +62,8 @@ def split_lines(text: str) -> list[str]:
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _BARE_WORD = re.compile(r"[^ \t\r\n\f\"]+")
+#: Whitespace str.split() splits on and tokenize() does not (ASCII).
+_OTHER_SPACE = re.compile("[\x0b\x1c-\x1f]")
 
 
 def definition_lines(text: str) -> list[str]:
@@ -148,13 +150,23 @@ def blocks(text: str, name: str, is_source: Callable[[str], bool],
     keyword is worth reading at all (past the error cap only what ids are made of is).
     """
     current = BlockText(None, [])
+    # Text that splits on whitespace as tokenize() does (ASCII, without the separators
+    # str.split has beyond tokenize's): a line without quotes is str.split() at once.
+    plain = text.isascii() and _OTHER_SPACE.search(text) is None
     for number, line in enumerate(definition_lines(text), start=1):
-        keyword = keyword_of(line)
-        if keyword is None or not keep(keyword):
-            continue
-        item = parse_line(line, number, name)
-        if item is None:
-            continue
+        item: Directive | SyntaxProblem | None
+        if plain and '"' not in line:
+            tokens = line.split()
+            if not tokens or tokens[0][0] == "#" or not keep(tokens[0]):
+                continue
+            keyword, item = tokens[0], Directive(name, number, tokens[0], tuple(tokens[1:]))
+        else:
+            keyword = keyword_of(line)
+            if keyword is None or not keep(keyword):
+                continue
+            item = parse_line(line, number, name)
+            if item is None:
+                continue
         if "#" in line and isinstance(item, Directive):
             note = trailing_comment(line, number, name)
             if note is not None:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from tstconfig_core.definition import Directive, SyntaxProblem, parse_definition, split_lines
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tstconfig_core.definition import (Directive, SyntaxProblem, blocks, parse_definition,
+                                       split_lines)
 
 
 def test_comments_blank_lines_and_line_numbers():
@@ -32,3 +36,21 @@ def test_problems_are_located():
 
 def test_directive_text():
     assert Directive("f", 1, "assert_eq", ("a", "b")).text == "assert_eq a b"
+
+
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(
+    ["a", "b", " ", "\t", "\f", "\x0b", "\x1c", "\x1f", "\xa0", "\u2028", "\x85", "#", '"',
+     "\r", "é", "file", "property", "x"]), max_size=20).map("".join), max_size=12))
+def test_a_line_read_at_once_is_the_line_tokenize_reads(lines):
+    """blocks() splits plain text with str.split(): the same directives as tokenize()
+    makes of each line (parse_definition)."""
+    text = "\n".join(lines)
+    seen = []
+    for block in blocks(text, "t", lambda k: k == "file"):
+        if block.source is not None and block.problem is None:
+            seen.append(block.source)
+        seen += [i for i in block.items if isinstance(i, Directive)]
+    assert seen == [i for i in parse_definition(text, "t") if isinstance(i, Directive)]
