@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tstconfig_core.api import PluginError
 from tstconfig_core.engine.parsing import parse_rows
@@ -189,3 +191,18 @@ def test_csv_options_are_checked():
     with pytest.raises(OptionError, match="one character"):
         CsvParser.options["csv_delimiter"]((";;",))
     assert CsvParser.options["csv_delimiter"]((r"\t",)) == "\t"
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.lists(st.sampled_from(["k", "=", " ", "\t", '"', ",", "v", "é", ""]),
+                               max_size=12).map("".join), max_size=8),
+       separator=st.sampled_from([" \t", ",", " ", ", "]), quote=st.sampled_from(['"', ""]),
+       ignore_empty=st.booleans(), optional=st.booleans())
+def test_the_keyvalue_reader_prepare_makes_reads_as_parse_line(lines, separator, quote,
+                                                                ignore_empty, optional):
+    parser = KeyValueParser()
+    options = ParseOptions(parse_mode="keyvalue", key_separator="=", separator=separator,
+                           quote_char=quote or None, ignore_empty_tokens=ignore_empty,
+                           key_separator_optional=optional)
+    row_of = parser.prepare(lines, options).row_of
+    assert [row_of(ln) for ln in lines] == [parser.parse_line(ln, options) for ln in lines]
