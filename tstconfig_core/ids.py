@@ -48,6 +48,8 @@ def _quoted(token: str) -> str:
 
 def plain(text: str) -> str:
     """``text`` as ids hold it: control characters escaped, blanks collapsed."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # (the usual case: its only blanks are single spaces, inside)
     return " ".join(printable(text).split())
 
 

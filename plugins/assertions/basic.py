@@ -14,6 +14,7 @@ class AssertEq(Assertion):
     """The value's tokens equal the arguments: same count, same order."""
 
     summary = "the value's tokens equal the arguments (assert_eq A...)"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return value is not None and list(value) == list(args)
@@ -27,6 +28,7 @@ class AssertDefined(Assertion):
     """The property was found."""
 
     summary = "the property was found"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return value is not None
@@ -39,6 +41,7 @@ class AssertUndefined(Assertion):
     """The property was not found."""
 
     summary = "the property was not found"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return value is None
@@ -57,6 +60,7 @@ class AssertEmpty(Assertion):
     """The value is empty: no tokens or only empty ones; undefined counts as empty."""
 
     summary = "the value is empty (no tokens, or only empty ones) or undefined"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return is_empty(value)
@@ -69,6 +73,7 @@ class AssertNotEmpty(Assertion):
     """The value has a token that is not empty (undefined fails)."""
 
     summary = "the value is defined and has a token that is not empty"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return not is_empty(value)
@@ -109,6 +114,7 @@ class AssertStartsWith(Assertion):
     """The value joined with spaces starts with the arguments joined likewise."""
 
     summary = "the space-joined value starts with the space-joined arguments"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return value is not None and joined(value).startswith(" ".join(args))
@@ -121,6 +127,7 @@ class AssertEndsWith(Assertion):
     """The value joined with spaces ends with the arguments joined likewise."""
 
     summary = "the space-joined value ends with the space-joined arguments"
+    untimed = True  # (the core's own: no timer, see engine/checks.py)
 
     def check(self, value: Value, args: Sequence[str]) -> bool:
         return value is not None and joined(value).endswith(" ".join(args))

@@ -1,7 +1,11 @@
 """Stable ids: made of what a check checks, unique in a file, short for dashboards."""
 from __future__ import annotations
 
-from tstconfig_core.ids import FileIds, block_part, check_part, quoted, shortened
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tstconfig_core.ids import FileIds, block_part, check_part, plain, quoted, shortened
+from tstconfig_core.render import printable
 
 
 def test_tokens_are_written_as_a_definition_writes_them():
@@ -47,3 +51,10 @@ def test_ids_are_plain_text_as_every_report_shows_them():
     assert ids.make("file /x", 'a assert_eq "x\ty z"')[1] == 'a assert_eq "x\\ty z" (2)'
     assert ids.make("file /x", "a  assert_eq\u00a0b")[1] == "a assert_eq b"
     assert block_part("command", ["echo", "\x1b[2J"], None) == "command echo \\x1b[2J"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([" ", "a", "\t", "\n", "\xa0", "\u3000", "\x1b", "é",
+                                         "\u2028", "\x85", "b"]), max_size=12))
+def test_plain_text_is_left_as_it_is_only_when_nothing_would_change_it(text):
+    assert plain(text) == " ".join(printable(text).split())

@@ -176,6 +176,10 @@ class Block:
         """The rows, parsed on first need. Given the keys of a ``lookup``, and when the
         block only looks keys up, only the lines of the keys its plan names may be parsed
         (:meth:`Parser.narrow`); any other need parses every line, once."""
+        parsed = self.parsed
+        if (parsed is not None and self.narrowed is None and self.pending_columns is None
+                and self.broken_reason is None):
+            return parsed  # (the usual case, first: every row parsed, nothing pending)
         if self.narrowed is not None and (lookup is None or not covers(self, lookup)):
             self.widen()  # the narrowed rows cannot answer this: parse them all
         if self.data is None and lookup is not None and not self.broken:

@@ -107,8 +107,8 @@ def _check(it: Interpreter, block: Block, d: Directive) -> tuple[bool, str]:
     check: Assertion = plugin(it.ctx, ASSERTIONS, d.keyword)
     mask = (f"{d.keyword} could not check the value: {MASK} (the block is sensitive)"
             if block.sensitive else None)  # (the reason may quote the value)
-    with calling(it.ctx, ASSERTIONS, d.keyword, seconds=block.timeout, what=d.keyword,
-                 mask=mask):
+    seconds = 0.0 if _untimed(it, d.keyword, check) else block.timeout
+    with calling(it.ctx, ASSERTIONS, d.keyword, seconds=seconds, what=d.keyword, mask=mask):
         passed = check.check(block.value, d.args)
         if not isinstance(passed, bool):
             raise TypeError(f"check() returned {type(passed).__name__} {passed!r}, not a "
@@ -128,6 +128,17 @@ def _check(it: Interpreter, block: Block, d: Directive) -> tuple[bool, str]:
         fallback = shown if block.sensitive else Assertion.explain(check, block.value, d.args)
         raise _Unexplained(str(exc), fallback) from exc
     return False, shown if block.sensitive and message else message
+
+
+def _untimed(it: Interpreter, keyword: str, check: Assertion) -> bool:
+    """Whether the check runs without a timer: one of the core's own that takes time
+    linear in its value and arguments (``untimed``: an equality, a prefix), so that a
+    timer's two system calls are not most of its cost. Any other plugin's has one."""
+    known = it.untimed.get(keyword)
+    if known is None:
+        known = it.untimed[keyword] = (getattr(check, "untimed", False) is True
+                                       and it.ctx.registry.is_core(ASSERTIONS, keyword))
+    return known
 
 
 class _Unexplained(DirectiveError):

@@ -47,6 +47,10 @@ class Interpreter:
         self.capped = False  # past the error cap: the rest is read for its ids only
         self.variables: dict[str, values.Variable] = {}
         self.substituting = self.checking = False  # (values.py: ${NAME} is replaced)
+        #: What runs each keyword resolved so far, when that does not depend on the block.
+        self._handlers: dict[str, Callable[[Interpreter, Directive], None]] = {}
+        #: Assertion keyword -> whether it runs without a timer (checks._untimed).
+        self.untimed: dict[str, bool] = {}
 
     # -- the file, block by block ------------------------------------------------
 
@@ -159,17 +163,21 @@ class Interpreter:
     def handler(self, d: Directive) -> Callable[[Interpreter, Directive], None]:
         """What runs a directive: the one place a keyword is resolved."""
         keyword = d.keyword
+        found = self._handlers.get(keyword)
+        if found is not None:
+            return found
         clash = self._clashes.get(keyword)
         if clash is not None:
             # Whatever the line meant, it is not run, and neither is what depends on it.
             raise self.block.fail(clash) if self.block is not None else DirectiveError(clash)
         found = directives.CORE.get(keyword)
+        if found is None and keyword in OPTION_DIRECTIVES:
+            found = directives.option
+        if found is None and self.ctx.registry.has(ASSERTIONS, keyword):
+            found = checks.assertion
         if found is not None:
+            self._handlers[keyword] = found  # (the same for every block)
             return found
-        if keyword in OPTION_DIRECTIVES:
-            return directives.option
-        if self.ctx.registry.has(ASSERTIONS, keyword):
-            return checks.assertion
         if self.block is not None and keyword in self.parser_options():
             return directives.parser_option
         from tstconfig_core.engine.keywords import unknown_keyword  # (the error path)
