@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 
-from tstconfig_core.api import (LineParser, OptionError, ParseOptions, PluginError, Prepared,
-                                Row, bool_option, unescape_java)
+from tstconfig_core.api import (LineParser, OptionError, Parsed, ParseOptions, PluginError,
+                                Prepared, Row, bool_option, rows_in_chunks, unescape_java)
 
 _SNIFF = "sniff"
 
@@ -39,7 +39,32 @@ class CsvParser(LineParser):
     options = {"csv_dialect": _dialect_name, "csv_delimiter": _delimiter,
                "csv_header": bool_option}
 
-    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:
+    def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
+        """Many lines at once, when there are no sections nor header: a chunk of lines
+        without a quote character is one csv.reader's (no field can span its lines)."""
+        if options.has_sections() or options.extra.get("csv_header"):
+            return super().parse(lines, options)
+        dialect, fmt = self._dialect(lines, options)
+        known = csv.get_dialect(dialect) if isinstance(dialect, str) else dialect
+        specials = [c for c in (getattr(known, "quotechar", None),
+                                getattr(known, "escapechar", None)) if c]
+
+        def make(chunk: list[str]) -> list[Row]:
+            text = "".join(chunk)
+            if not any(c in text for c in specials):
+                try:
+                    return list(csv.reader(chunk, dialect, **fmt))  # type: ignore[arg-type]
+                except csv.Error:
+                    pass  # (the record at fault is found a line at a time, below)
+            return [_record(line, dialect, fmt) for line in chunk]
+
+        return Parsed(rows_in_chunks(lines, make,
+                                     most=lambda line: self._most_tokens(line, options)),
+                      options=options)
+
+    def _dialect(self, lines: Sequence[str], options: ParseOptions
+                 ) -> tuple[object, dict[str, object]]:
+        """The dialect (a name, or a sniffed one) and the format options over it."""
         extra = options.extra
         name = extra.get("csv_dialect", "excel")
         fmt: dict[str, object] = {}
@@ -53,6 +78,11 @@ class CsvParser(LineParser):
             dialect = name
         if "csv_delimiter" in extra:
             fmt["delimiter"] = extra["csv_delimiter"]
+        return dialect, fmt
+
+    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:
+        extra = options.extra
+        dialect, fmt = self._dialect(lines, options)
 
         def row_of(line: str) -> Row:
             return _record(line, dialect, fmt)

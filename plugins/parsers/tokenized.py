@@ -5,8 +5,8 @@ import re
 from collections.abc import Sequence
 from operator import itemgetter
 
-from tstconfig_core.api import (GROWN_ROWS, SPLIT_ROWS, LineParser, ParseOptions, Parsed, Row,
-                                Wanted, rows_in_chunks, splitter, tokenize)
+from tstconfig_core.api import (GROWN_ROWS, SPLIT_ROWS, LineParser, ParseOptions, Parsed,
+                                Prepared, Row, Wanted, rows_in_chunks, splitter, tokenize)
 
 
 class TokenizedParser(LineParser):
@@ -18,6 +18,17 @@ class TokenizedParser(LineParser):
     def parse_line(self, line: str, options: ParseOptions) -> Row:
         return tokenize(line, options.separator, options.quote_char,
                         keep_empty=not options.ignore_empty_tokens)
+
+    def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:
+        """(Lines in sections, read one at a time) the splitter chosen once, for a line
+        without a quote."""
+        keep_empty, quote, separator = (not options.ignore_empty_tokens, options.quote_char,
+                                        options.separator)
+        split = splitter(separator, keep_empty)
+        if not quote:
+            return Prepared(options, row_of=split)
+        return Prepared(options, row_of=lambda line: split(line) if quote not in line else
+                        tokenize(line, separator, quote, keep_empty))
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
         """Many lines at once when there are no sections: one splitter for the block."""

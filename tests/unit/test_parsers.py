@@ -206,3 +206,35 @@ def test_the_keyvalue_reader_prepare_makes_reads_as_parse_line(lines, separator,
                            key_separator_optional=optional)
     row_of = parser.prepare(lines, options).row_of
     assert [row_of(ln) for ln in lines] == [parser.parse_line(ln, options) for ln in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.lists(st.sampled_from(["k", " ", "\t", '"', ",", "v", "é", ""]),
+                               max_size=12).map("".join), max_size=8),
+       separator=st.sampled_from([" \t", ",", " ", ", "]), quote=st.sampled_from(['"', ""]),
+       ignore_empty=st.booleans())
+def test_the_tokenized_reader_prepare_makes_reads_as_parse_line(lines, separator, quote,
+                                                                 ignore_empty):
+    parser = TokenizedParser()
+    options = ParseOptions(separator=separator, quote_char=quote or None,
+                           ignore_empty_tokens=ignore_empty)
+    row_of = parser.prepare(lines, options).row_of
+    assert [row_of(ln) for ln in lines] == [parser.parse_line(ln, options) for ln in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.lists(st.sampled_from(["a", ",", "\t", '"', "\\", " ", "é", "\r"]),
+                               max_size=10).map("".join).filter(bool), max_size=12),
+       dialect=st.sampled_from(["excel", "excel-tab", "unix"]))
+def test_csv_read_a_chunk_at_once_reads_as_a_line_at_a_time(lines, dialect):
+    from tstconfig_plugins.parsers.delimited import CsvParser
+    parser = CsvParser()
+    options = ParseOptions(parse_mode="csv", extra={"csv_dialect": dialect})
+    row_of = parser.prepare(lines, options).row_of
+    try:
+        expected = [row_of(ln) for ln in lines]
+    except PluginError as exc:
+        with pytest.raises(PluginError, match=re.escape(str(exc))):
+            parser.parse(lines, options)
+        return
+    assert parser.parse(lines, options).rows == expected
