@@ -98,6 +98,8 @@ class TextReporter(Reporter):
 
     def on_result(self, r: AssertionResult) -> None:
         quiet, verbose = self._quiet, self.settings.verbosity > 0
+        if r.outcome == PASSED and not verbose:
+            return  # (the usual case, first: nothing to show)
         write = self._write
         where = printable(f"{r.file}:{r.line}")
         if r.outcome == FAILED:
