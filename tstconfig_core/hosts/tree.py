@@ -2,13 +2,17 @@
 watchdog that does it for tstconfig once tstconfig is killed outright (``kill -9``).
 
 The standard library only: the watchdog imports just this module, in a Python started
-with ``-S -I``, so that it is small and starts fast.
+with ``-S -I``, so that it is small and starts fast (``_signal``, not ``signal``, whose
+enums import half of the standard library: 10 of the watchdog's 20 ms).
 """
 from __future__ import annotations
 
+import _signal as signal  # (the same functions and numbers, without the enums)
 import os
-import signal
-from collections.abc import Iterable
+
+TYPE_CHECKING = False  # (typing is not imported either: 20 ms more)
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _children_files: bool | None = None  # /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)
 
