@@ -32,7 +32,7 @@ MEMORY_FLOOR = 1024 * 1024
 #: Bytes of text decoded and cut into lines at a time, each piece checked against the
 #: budget: what a piece's lines take (a few MiB at most) is what the check lets through,
 #: and a character's width is found per piece, so one emoji widens only its piece's.
-_PIECE = 32 * 1024
+PIECE = 32 * 1024
 
 
 class OverBudget(PluginError):
@@ -168,21 +168,29 @@ def lines_within(data: bytes, max_size: int) -> Lines:
     view, size = memoryview(data), len(data)
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     while start < size:
-        end = data.find(b"\n", start + _PIECE) + 1 or size  # a newline is never inside
-        piece = str(view[start:end], "utf-8", "replace")  # a character: cut at newlines
-        cut = split_lines(piece)
-        shared = 0  # (looked for only among tiny lines, where it matters)
-        if 4 * len(cut) > len(piece):
-            shared = shared_strings(list(map(len, cut)), piece)
-        cost = text_cost(piece, len(cut), shared)
-        if not budget.fits(cost):
-            budget.lines = data.count(b"\n") + (not data.endswith(b"\n"))
-            raise OverBudget(budget.message())
-        budget.charge(cost, lines=len(cut))
+        end = data.find(b"\n", start + PIECE) + 1 or size  # a newline is never inside
+        cut, cost = cut_piece(str(view[start:end], "utf-8", "replace"), budget,
+                              lambda: data.count(b"\n") + (not data.endswith(b"\n")))
         lines += cut
         lines.cost += cost
         start = end
     return lines
+
+
+def cut_piece(piece: str, budget: MemoryBudget, lines_in_all: Callable[[], int]
+              ) -> tuple[list[str], int]:
+    """(the lines of ``piece``, what they take), charged to ``budget``; past it,
+    OverBudget, which says how many lines there are in all (``lines_in_all``)."""
+    cut = split_lines(piece)
+    shared = 0  # (looked for only among tiny lines, where it matters)
+    if 4 * len(cut) > len(piece):
+        shared = shared_strings(list(map(len, cut)), piece)
+    cost = text_cost(piece, len(cut), shared)
+    if not budget.fits(cost):
+        budget.lines = lines_in_all()
+        raise OverBudget(budget.message())
+    budget.charge(cost, lines=len(cut))
+    return cut, cost
 
 
 # -- rows: what they take, charged a chunk of lines at a time -------------------------------

@@ -19,15 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from tstconfig_core.contract.hosts import HostError, TooLargeAnswer
 from tstconfig_core.definition import split_lines
 from tstconfig_core.limits import shown_size
-from tstconfig_core.memory import Lines, MemoryBudget, OverBudget, char_width
-from tstconfig_core.sizes import POINTER, STR_ASCII, STR_WIDE
+from tstconfig_core.memory import PIECE, Lines, MemoryBudget, cut_piece
 
-#: Bytes read at a time: what is held beside the lines kept (the piece, its text and
-#: its lines while they are cut) stays a few MiB.
-PIECE = 1024 * 1024
-#: ...and cut into lines this many at a time (about: a line is never cut), each cut's
-#: kept lines charged to the budget before the next are made.
-CUT = 64 * 1024
+#: Bytes read at a time: what is held beside the lines kept (the piece, and a piece
+#: of text with its lines while they are cut: memory.PIECE) stays a few MiB.
+READ = 1024 * 1024
 
 #: Given the lines of a piece, in order, the lines to keep of them.
 Keep = Callable[[list[str]], Sequence[str]]
@@ -38,11 +34,12 @@ class FilePieces:
     (past it, TooLargeAnswer; a failed read, HostError). Iterated once; the file is
     closed at its end, or by :meth:`close` (the core closes what a source left)."""
 
-    __slots__ = ("_fd", "path", "max_size")
+    __slots__ = ("_fd", "path", "max_size", "size")
 
-    def __init__(self, fd: int, path: str, max_size: int) -> None:
+    def __init__(self, fd: int, path: str, max_size: int, size: int | None = None) -> None:
         self._fd: int | None = fd
         self.path, self.max_size = path, max_size
+        self.size = size  # (its size when it was opened: what a whole read would hold)
 
     def __iter__(self) -> Iterator[bytes]:
         fd, size = self._fd, 0
@@ -50,7 +47,7 @@ class FilePieces:
             raise HostError("read already (a file's pieces come once)")
         try:
             while True:
-                piece = os.read(fd, PIECE)
+                piece = os.read(fd, READ)
                 if not piece:
                     return
                 size += len(piece)
@@ -75,43 +72,77 @@ class FilePieces:
 
 
 def kept_lines(pieces: Iterable[bytes], max_size: int, keep: Keep) -> Lines:
-    """The lines ``keep`` keeps of the text of ``pieces`` (UTF-8, invalid bytes replaced,
-    a byte order mark dropped; LF and CRLF end a line, as :func:`lines_within` reads
-    them), given to it a piece's lines at a time; OverBudget when the lines kept would
-    take more than the budget of ``max_size``. A line is never cut between pieces."""
+    """The lines ``keep`` keeps of the text of ``pieces``, given to it a piece's lines
+    at a time. The text is cut exactly as :func:`lines_within` cuts bytes (UTF-8,
+    invalid bytes replaced, a byte order mark dropped; LF and CRLF end a line; the
+    same pieces), and the memory budget is charged what reading it whole would take,
+    so that a block's outcome never depends on whether its host reads files whole
+    (OverBudget alike, counting every line); only the kept lines are held. Their
+    ``cost`` is the whole text's, for the same reason: the parse charges it."""
     budget = MemoryBudget(max_size)
+    size = getattr(pieces, "size", None)
+    if size is None and isinstance(pieces, (list, tuple)):
+        size = sum(map(len, pieces))
+    if size:
+        budget.charge(size)  # (what a whole read holds while it cuts the lines)
+    text = _Text(iter(pieces), budget if size is None else None)
     lines = Lines()
-    waiting: list[bytes] = []  # the start of a line that goes on in the next piece
-    for piece in pieces:
-        end = piece.rfind(b"\n") + 1
-        if not end:
-            waiting.append(piece)
-            continue
-        data = piece[:end] if not waiting else b"".join([*waiting, piece[:end]])
-        waiting = [piece[end:]] if end < len(piece) else []
-        _keep(data, keep, lines, budget)
-    if waiting:
-        _keep(b"".join(waiting), keep, lines, budget)
-    return lines
-
-
-def _keep(data: bytes, keep: Keep, lines: Lines, budget: MemoryBudget) -> None:
-    """Keep what ``keep`` keeps of the lines of ``data``, cut and charged ``CUT`` bytes at a
-    time (so a piece of tiny lines, all kept, is never made whole before a look at the
-    budget)."""
-    start, size, view = 0, len(data), memoryview(data)
-    if not budget.lines and data.startswith(codecs.BOM_UTF8):  # (lines_within's rule)
-        start = len(codecs.BOM_UTF8)
-    while start < size:
-        end = data.find(b"\n", start + CUT) + 1 or size
-        text = str(view[start:end], "utf-8", "replace")
-        budget.lines += text.count("\n") + (not text.endswith("\n"))
-        start = end
-        kept = keep(split_lines(text))
-        if not kept:
-            continue
-        header = STR_ASCII if text.isascii() else STR_WIDE
-        cost = len(kept) * (POINTER + header) + sum(map(len, kept)) * char_width(text)
-        budget.charge(cost)  # (OverBudget past it: its message counts the lines read)
-        lines += kept
+    start = len(codecs.BOM_UTF8) if text.begins(codecs.BOM_UTF8) else 0
+    while True:
+        end = text.line_end(start + PIECE)
+        if end <= start:
+            return lines
+        cut, cost = cut_piece(str(text.buffer[start:end], "utf-8", "replace"), budget,
+                              text.lines_in_all)
+        lines += keep(cut)
         lines.cost += cost
+        start = text.consumed(end)
+
+
+class _Text:
+    """The bytes of a stream, held from the start of the piece being cut to as far as
+    a newline ends it."""
+
+    def __init__(self, stream: Iterator[bytes], budget: MemoryBudget | None) -> None:
+        self.stream, self.budget = stream, budget  # (budget: charged as they come)
+        self.buffer = bytearray()
+        self.ended = False
+        self.gone = 0  # newlines in the bytes let go
+
+    def _more(self) -> bool:
+        piece = next(self.stream, None)
+        if piece is None:
+            self.ended = True
+            return False
+        if self.budget is not None:
+            self.budget.charge(len(piece))
+        self.buffer += piece
+        return True
+
+    def begins(self, prefix: bytes) -> bool:
+        while len(self.buffer) < len(prefix) and self._more():
+            pass
+        return self.buffer.startswith(prefix)
+
+    def line_end(self, after: int) -> int:
+        """Just past the first newline at or after ``after``; else the end, once the
+        stream has ended (as ``lines_within`` cuts its pieces)."""
+        while True:
+            end = self.buffer.find(b"\n", after) + 1
+            if end or (self.ended or not self._more()):
+                return end or len(self.buffer)
+
+    def consumed(self, end: int) -> int:
+        """Let the bytes before ``end`` go; where ``end`` is now (0)."""
+        self.gone += self.buffer.count(b"\n", 0, end)
+        del self.buffer[:end]
+        return 0
+
+    def lines_in_all(self) -> int:
+        """The lines of the whole text (as many as ``lines_within`` says when over budget),
+        the stream read to its end, counting."""
+        count, last = self.gone + self.buffer.count(b"\n"), bytes(self.buffer[-1:])
+        for piece in self.stream:
+            count += piece.count(b"\n")
+            last = piece[-1:] or last
+        return count + (last != b"\n")

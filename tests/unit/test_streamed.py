@@ -48,13 +48,18 @@ def test_lines_cut_from_pieces_are_the_lines_of_the_whole(text, bom, bad, cuts):
                            lambda lines: [ln for ln in lines if ln.startswith("b")])) == wanted
 
 
-def test_the_budget_counts_what_is_kept_not_what_is_read():
+def test_the_budget_is_charged_what_a_whole_read_would_take():
+    """Whether the host reads a file whole or in pieces, a block's outcome is the same:
+    the estimate is lines_within's, piece for piece, and so is the error."""
     data = b"skip me\n" * 200_000 + b"keep me\n" * 10
-    kept = kept_lines(pieces_of(data, list(range(0, len(data), 4096))), 64 * 1024,
-                      lambda lines: [ln for ln in lines if ln.startswith("keep")])
-    assert len(kept) == 10  # 1.6 MB read, within a 640 KiB budget: only 10 lines held
-    with pytest.raises(OverBudget, match=r"memory to hold .*: [0-9,]+ lines"):  # (so far)
-        kept_lines([data], 64 * 1024, lambda lines: lines)
+    keep = lambda lines: [ln for ln in lines if ln.startswith("keep")]  # noqa: E731
+    kept = kept_lines(pieces_of(data, list(range(0, len(data), 4096))), 8 * MiB, keep)
+    assert list(kept) == ["keep me"] * 10 and kept.cost == lines_within(data, 8 * MiB).cost
+    with pytest.raises(OverBudget) as whole:
+        lines_within(data, len(data))  # (within max_size; its lines are not)
+    with pytest.raises(OverBudget, match="200,010 lines") as streamed:
+        kept_lines(pieces_of(data, list(range(0, len(data), 4096))), len(data), keep)
+    assert str(streamed.value) == str(whole.value)
 
 
 def test_this_machine_reads_a_regular_file_in_pieces_and_anything_else_whole(tmp_path):
@@ -112,9 +117,11 @@ PASSWD = "".join(f"user{i}:x:{i}:{i % 7}:User {i}:/home/user{i}:/bin/sh{i % 3}\n
     ("separator :\ncolumns 2 6\nproperty 17\nassert_eq /bin/sh2\n", True),
     ("separator :\nproperty user7\nassert_defined\nsection_size\nassert_eq 3000\n", False),
     ("separator :\ncolumns 0 2\nproperty user7\nassert_eq 7\ncolumns 2 0\nproperty 9\n"
-     "assert_eq user9\n", True),  # read again, whole, for the second key column
+     "assert_eq user9\n", False),  # (key columns change: read whole, once)
     ("separator :\ncolumns 0 1 2\nproperty user1 x\nassert_eq 1\nproperty user2\n"
-     "assert_defined\n", True),
+     "assert_defined\n", False),  # (two key counts: read whole, once)
+    ("separator :\nproperty user1 x\nassert_defined\nproperty user3 y\nassert_undefined\n",
+     True),
     ("separator :\nignore_case\nproperty USER7\nassert_defined\n", False),
 ])
 def test_a_streamed_block_reports_what_a_block_reading_every_line_reports(tmp_path, block,

@@ -13,33 +13,27 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tstconfig_core.api import Parser, Wanted
+from tstconfig_core.limits import TimeLimitExceeded
 from tstconfig_core.options import ParseOptions
+from tstconfig_core.signals import PASS_THROUGH
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.block import Block
 
-#: Raw lines kept for --inspect's ruler (as a block parsed whole keeps them).
-HEAD_LINES = 64
-
-
 class Keeper:
     """Given the source's lines a piece at a time, in order: after ``skip_header_lines``
-    and ``read_lines``, the lines the parser's ``narrow`` keeps. Knows the first lines
-    (``head``), whether the source used it (``used``), and what ``narrow`` raised
-    (``error``: raised again where the parser's failures are reported)."""
+    and ``read_lines``, the lines the parser's ``narrow`` keeps. Knows whether the
+    source used it (``used``), and what ``narrow`` raised (``error``: raised again
+    where the parser's failures are reported, as a block reading every line would)."""
 
     def __init__(self, parser: Parser, options: ParseOptions, wanted: Wanted) -> None:
         self.parser, self.options, self.wanted = parser, options, wanted
         self.skip, self.left = options.skip_header_lines, options.read_lines
-        self.head: list[str] = []
         self.used = False
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
 
     def __call__(self, lines: list[str]) -> Sequence[str]:
         self.used = True
-        room = self.options.skip_header_lines + HEAD_LINES - len(self.head)
-        if room > 0:
-            self.head += lines[:room]
         if self.skip:
             dropped, self.skip = min(self.skip, len(lines)), max(0, self.skip - len(lines))
             lines = lines[dropped:]
@@ -50,7 +44,9 @@ class Keeper:
             return lines
         try:
             kept = self.parser.narrow(lines, self.options, self.wanted)
-        except Exception as exc:  # noqa: BLE001 (the parser's failure, reported as such)
+        except (*PASS_THROUGH, TimeLimitExceeded):
+            raise  # (Ctrl-C, a stopping signal, the block's timeout: not the parser's)
+        except BaseException as exc:  # noqa: BLE001 (the parser's failure, reported as such)
             self.error, kept = exc, None
         return lines if kept is None else kept  # (more lines than needed is fine)
 
@@ -61,13 +57,14 @@ def keeper_for(block: Block, lookup: Sequence[str]) -> Keeper | None:
     from tstconfig_core.engine.block import narrowing_for
     from tstconfig_core.engine.boundary import plugin
     from tstconfig_core.loading.groups import PARSERS
-    if block.plan.whole or not block.ctx.narrow:
-        return None
+    ctx = block.ctx
+    if block.plan.whole or not ctx.narrow or ctx.observers or not ctx.run_assertions:
+        return None  # (--inspect and --snapshot look at every row: read it whole, once)
     wanted = narrowing_for(block, lookup)
     if wanted is None:
         return None
     try:
-        parser: Parser = plugin(block.ctx, PARSERS, block.parse_mode)
+        parser: Parser = plugin(ctx, PARSERS, block.parse_mode)
         declined = parser.narrow([], block.options, wanted) is None
     except Exception:  # noqa: BLE001 (a DirectiveError too: reported when it parses)
         return None

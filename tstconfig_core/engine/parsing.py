@@ -112,7 +112,6 @@ def _parse_within(block: Block, data: SourceData, parser: Parser, wanted: Wanted
     budget.charge(lines_cost(lines), lines=len(lines))
     keeper = block.keeper
     if keeper is not None:  # the lines kept while reading: selected and narrowed already
-        block.head = tuple(keeper.head)
         if keeper.error is not None:
             raise keeper.error
         block.parsed = _checked(parser.parse(without_blanks(lines, options), options))

@@ -18,8 +18,10 @@ class BlockPlan(NamedTuple):
     #: Key count -> the keys the block's `property` lines name (a string each for one
     #: key column, else a tuple): what a narrowed parse keeps and the index holds.
     lookups: Mapping[int, frozenset[object]] = MappingProxyType({})
-    #: A directive that needs every row (a section, a count, a filter, a quantifier, a
-    #: column name): its source is read whole, never only the lines of its lookups.
+    #: The block may need more rows than those of the keys its `property` lines name
+    #: when it first looks one up (a section, a count, a filter, a quantifier, a column
+    #: name; key columns changed after a lookup, lookups of several key counts, a key
+    #: made of a variable): its source is read whole, never only the lines of its keys.
     whole: bool = False
 
 
@@ -38,12 +40,13 @@ def plan_block(items: Iterable[Directive | SyntaxProblem],
         if isinstance(item, SyntaxProblem):
             continue  # (an error, or a warning beside its directive)
         keyword = item.keyword
-        if keyword in WHOLE or keyword == "columns" and not all(
-                a.isascii() and a.isdigit() for a in item.args):
+        if keyword in WHOLE or keyword == "columns" and (lookups or not all(
+                a.isascii() and a.isdigit() for a in item.args)):
             whole = True
         if keyword == "property":
             keys = item.args
             lookups.setdefault(len(keys), set()).add(keys[0] if len(keys) == 1 else keys)
+            whole = whole or len(lookups) > 1 or any("${" in key for key in keys)
         elif keyword == "exit_status":
             exit_status = True
         elif keyword == "sensitive":

@@ -99,7 +99,7 @@ class LocalHost(Host):
                     return read_bounded(local, max_size)
                 if status.st_size > max_size:
                     raise TooLarge(f"more than {shown_size(max_size)}")
-                pieces, fd = FilePieces(fd, path, max_size), -1
+                pieces, fd = FilePieces(fd, path, max_size, status.st_size), -1
                 return pieces
             finally:
                 if fd >= 0:
