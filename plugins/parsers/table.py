@@ -20,6 +20,25 @@ def _spans(line: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(line)]
 
 
+#: An ASCII byte -> 1 where ``\S`` matches it, 0 where ``\s`` does (``\x1c`` to ``\x1f`` too).
+_FILLED = bytes(0 if chr(b).isspace() else 1 for b in range(128)) + bytes(128)
+
+
+def data_mask(rows: Sequence[str], width: int) -> bytearray:
+    """For each of ``width`` positions, 1 where some row has a character that is not
+    blank there, else 0. An ASCII row is marked in C: its bytes mapped to 0 or 1 and
+    the rows or-ed together as integers; any other row a word at a time."""
+    ascii_rows, other = 0, bytearray(width)
+    for row in rows:
+        if row.isascii():
+            ascii_rows |= int.from_bytes(row.encode("ascii").translate(_FILLED), "little")
+        else:
+            for start, end in _spans(row):
+                other[start:end] = b"\x01" * (end - start)
+    marked = ascii_rows | int.from_bytes(other, "little")  # (bytes of 0 or 1: no carry)
+    return bytearray(marked.to_bytes(width, "little"))
+
+
 def guess_positions(header: str, rows: Sequence[str]) -> tuple[int, ...]:
     """Column starts of a fixed-width table, from its header and its rows.
 
@@ -35,10 +54,7 @@ def guess_positions(header: str, rows: Sequence[str]) -> tuple[int, ...]:
       address is short).
     """
     width = max(len(header), max((len(r) for r in rows), default=0))
-    in_data = bytearray(width + 1)
-    for row in rows:
-        for start, end in _spans(row):
-            in_data[start:end] = b"\x01" * (end - start)
+    in_data = data_mask(rows, width + 1)
     in_header = bytearray(width + 1)
     for start, end in _spans(header):
         in_header[start:end] = b"\x01" * (end - start)
@@ -87,8 +103,10 @@ class TableParser(LineParser):
         if patterns:
             rows = [r for r in rows if not any(p.fullmatch(r) for p in patterns)]
         positions = options.positions or guess_positions(header, rows)
+        spans = list(zip(positions, (*positions[1:], None)))
         return Prepared(options=replace(options, positions=positions),
-                        column_names=tuple(cut(header, positions)), header_lines=1)
+                        column_names=tuple(cut(header, positions)), header_lines=1,
+                        row_of=lambda line: [line[a:b].strip() for a, b in spans])
 
     def parse_line(self, line: str, options: ParseOptions) -> Row:
         return cut(line, options.positions or (0,))

@@ -238,3 +238,18 @@ def test_csv_read_a_chunk_at_once_reads_as_a_line_at_a_time(lines, dialect):
             parser.parse(lines, options)
         return
     assert parser.parse(lines, options).rows == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(rows=st.lists(st.lists(st.sampled_from(["a", " ", "\t", "\x1c", "\x0b", "é", "\xa0",
+                                               "\u2028", "bc", "  "]),
+                              max_size=14).map("".join), max_size=8))
+def test_the_table_mask_marks_what_its_words_cover(rows):
+    """data_mask, in C for ASCII rows, marks exactly the positions of the words (\\S+)."""
+    from tstconfig_plugins.parsers.table import data_mask
+    width = max(map(len, rows), default=0) + 1
+    expected = bytearray(width)
+    for row in rows:
+        for word in re.finditer(r"\S+", row):
+            expected[word.start():word.end()] = b"\x01" * len(word.group())
+    assert data_mask(rows, width) == expected
