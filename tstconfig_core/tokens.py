@@ -54,6 +54,42 @@ def tokenize(line: str, separators: str = WHITESPACE, quote: str | None = '"',
 
 def _tokenize_quoted(line: str, separators: str, quote: str, keep_empty: bool,
                      strict: bool) -> list[str]:
+    """The tokens of a line with quotes, a run between quotes at a time: the text is
+    split at the quotes, so its odd parts are quoted and its even parts are not, and
+    an empty even part between two quoted ones is a doubled quote inside a string."""
+    parts = line.split(quote)
+    last = len(parts) - 1
+    if strict and last % 2:
+        raise UnterminatedQuote(f"unterminated {quote} quote")
+    split = _plain_splitter(separators, True).split if separators else None
+    tokens: list[str] = []
+    buf: list[str] = []
+    started = False  # the current token has content or a quote
+    for i, part in enumerate(parts):
+        if i % 2:  # quoted
+            buf.append(part)
+            started = True
+        elif 0 < i < last and not part:  # "" inside a string: a quote
+            buf.append(quote)
+        elif split is None or not part:
+            buf.append(part)
+            started = started or bool(part)
+        else:
+            first, *rest = split(part)
+            buf.append(first)
+            started = started or bool(first)
+            for piece in rest:  # each after a separator
+                if started or keep_empty:
+                    tokens.append("".join(buf))
+                buf, started = [piece], bool(piece)
+    if started or keep_empty:
+        tokens.append("".join(buf))
+    return tokens
+
+
+def scan_quoted(line: str, separators: str, quote: str, keep_empty: bool,
+                strict: bool) -> list[str]:
+    """The tokens of a line with quotes, a character at a time (the reference)."""
     tokens: list[str] = []
     buf: list[str] = []
     started = False  # the current token has content or a quote

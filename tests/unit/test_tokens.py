@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from tstconfig_core.tokens import UnterminatedQuote, tokenize, unescape_java
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tstconfig_core.tokens import UnterminatedQuote, scan_quoted, tokenize, unescape_java
 
 
 @pytest.mark.parametrize("line, tokens", [
@@ -45,3 +48,20 @@ def test_unterminated_quote():
 ])
 def test_unescape_java(text, result):
     assert unescape_java(text) == result
+
+
+@settings(max_examples=2000, deadline=None)
+@given(line=st.lists(st.sampled_from(['"', '"', '"', "a", " ", "\t", ",", "é", "'", "b"]),
+                     max_size=16).map("".join),
+       separators=st.sampled_from([" \t", ",", " ", ", ", ""]),
+       quote=st.sampled_from(['"', "'"]), keep_empty=st.booleans(), strict=st.booleans())
+def test_quoted_lines_split_as_the_reference_scans_them(line, separators, quote, keep_empty,
+                                                        strict):
+    """The tokenizer that splits at quotes gives what a character-by-character scan does."""
+    try:
+        expected = scan_quoted(line, separators, quote, keep_empty, strict)
+    except UnterminatedQuote:
+        with pytest.raises(UnterminatedQuote):
+            tokenize(line, separators, quote, keep_empty, strict)
+        return
+    assert tokenize(line, separators, quote, keep_empty, strict) == expected
