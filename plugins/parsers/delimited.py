@@ -40,27 +40,28 @@ class CsvParser(LineParser):
                "csv_header": bool_option}
 
     def parse(self, lines: Sequence[str], options: ParseOptions) -> Parsed:
-        """Many lines at once, when there are no sections nor header: a chunk of lines
-        without a quote character is one csv.reader's (no field can span its lines)."""
-        if options.has_sections() or options.extra.get("csv_header"):
+        """Many lines at once when there are no sections: a chunk of lines is one
+        csv.reader's, unless a record ran on past its line there (fewer rows than lines)
+        or one is an error: then that chunk is read a line at a time, as ever."""
+        if options.has_sections():
             return super().parse(lines, options)
         dialect, fmt = self._dialect(lines, options)
-        known = csv.get_dialect(dialect) if isinstance(dialect, str) else dialect
-        specials = [c for c in (getattr(known, "quotechar", None),
-                                getattr(known, "escapechar", None)) if c]
+        prepared = self._prepared(lines, options, dialect, fmt)
+        row_of = prepared.row_of
+        assert row_of is not None
 
         def make(chunk: list[str]) -> list[Row]:
-            text = "".join(chunk)
-            if not any(c in text for c in specials):
-                try:
-                    return list(csv.reader(chunk, dialect, **fmt))  # type: ignore[arg-type]
-                except csv.Error:
-                    pass  # (the record at fault is found a line at a time, below)
-            return [_record(line, dialect, fmt) for line in chunk]
+            try:
+                rows = list(csv.reader(chunk, dialect, **fmt))  # type: ignore[arg-type]
+                if len(rows) == len(chunk):  # (a record spanning lines makes fewer)
+                    return rows
+            except csv.Error:
+                pass  # (the record at fault is found a line at a time, below)
+            return [row_of(line) for line in chunk]
 
-        return Parsed(rows_in_chunks(lines, make,
+        return Parsed(rows_in_chunks(lines, make, start=prepared.header_lines,
                                      most=lambda line: self._most_tokens(line, options)),
-                      options=options)
+                      column_names=prepared.column_names, options=prepared.options)
 
     def _dialect(self, lines: Sequence[str], options: ParseOptions
                  ) -> tuple[object, dict[str, object]]:
@@ -81,8 +82,11 @@ class CsvParser(LineParser):
         return dialect, fmt
 
     def prepare(self, lines: Sequence[str], options: ParseOptions) -> Prepared:
+        return self._prepared(lines, options, *self._dialect(lines, options))
+
+    def _prepared(self, lines: Sequence[str], options: ParseOptions, dialect: object,
+                  fmt: dict[str, object]) -> Prepared:
         extra = options.extra
-        dialect, fmt = self._dialect(lines, options)
 
         def row_of(line: str) -> Row:
             return _record(line, dialect, fmt)

@@ -193,15 +193,15 @@ def in_sections(lines: Sequence[str], options: ParseOptions, row_of: Callable[[s
 
 
 def rows_in_chunks(lines: Sequence[str], make: Callable[[list[str]], list[Row]], *,
-                   sizes: tuple[int, ...] = GROWN_ROWS, most: Callable[[str], int] | None = None
-                   ) -> list[Row]:
-    """The rows of ``lines``, one per line, made a chunk of lines at a time by ``make``
-    (for a parser that makes many rows at once, with a split chosen once), each chunk
-    charged to the memory budget as :func:`in_sections` does: a row takes what ``sizes``
-    says (GROWN_ROWS, or SPLIT_ROWS for ``str.split``'s lists); ``most`` bounds the
-    tokens of a very long line."""
+                   sizes: tuple[int, ...] = GROWN_ROWS, most: Callable[[str], int] | None = None,
+                   start: int = 0) -> list[Row]:
+    """The rows of ``lines`` from ``start`` (API 1.8; a header before it), one per line,
+    made a chunk of lines at a time by ``make`` (for a parser that makes many rows at
+    once, with a split chosen once), each chunk charged to the memory budget as
+    :func:`in_sections` does: a row takes what ``sizes`` says (GROWN_ROWS, or SPLIT_ROWS
+    for ``str.split``'s lists); ``most`` bounds the tokens of a very long line."""
     rows: list[Row] = []
-    run = Chunks(lines)
+    run = Chunks(lines, start)
     for chunk in run:
         if most is not None:
             run.check_long(chunk, most)
