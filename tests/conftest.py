@@ -18,6 +18,18 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tools"))
 VERSION_LINE = re.compile(r"^(# )?tstconfig \S+$", re.MULTILINE)
 
 
+#: Runs tstconfig (its arguments) from this small process and prints its peak RSS in KiB
+#: last: a child's peak counts its parent's from before exec, so never pytest's.
+PEAK_RSS = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "tstconfig_core", *sys.argv[1:]])
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss)
+"""
+
+
 @lru_cache(maxsize=1)
 def third_party_plugins() -> str:
     """Distributions installed here that register tstconfig plugins, tstconfig aside."""

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import PEAK_RSS
 from tstconfig_core.api import LocalHost, OverBudget, ReadFile, TooLargeAnswer, lines_within
 from tstconfig_core.engine.context import Context, RunSettings
 from tstconfig_core.engine.interpreter import Interpreter
@@ -144,16 +145,6 @@ def test_a_file_too_large_is_the_same_error_either_way(tmp_path):
     assert "is larger than the size limit (more than 1 KiB)" in streamed[0][1]
 
 
-PEAK = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-m", "tstconfig_core", *sys.argv[1:]])
-_, status, usage = os.wait4(pid, 0)
-print(usage.ru_maxrss)
-"""
-
-
 def test_memory_grows_with_the_lines_kept_not_with_the_file(tmp_path):
     """A real process: 400,000 lines (27 MB) looked up by 200 keys, and one line."""
     rng = random.Random(7)
@@ -167,7 +158,7 @@ def test_memory_grows_with_the_lines_kept_not_with_the_file(tmp_path):
     def peak(name: str) -> int:
         path = tmp_path / f"{name}.tstconfig"
         path.write_text(f"file {tmp_path / name}\nsyntax etc_passwd\ncolumns 0 6\n{checks}")
-        done = subprocess.run([sys.executable, "-c", PEAK, str(path)], capture_output=True,
+        done = subprocess.run([sys.executable, "-c", PEAK_RSS, str(path)], capture_output=True,
                               text=True, timeout=120)
         return int(done.stdout.split()[-1]) * 1024
 

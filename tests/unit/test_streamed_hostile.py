@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PEAK_RSS
 from tstconfig_plugins.parsers.tokenized import TokenizedParser
 from tstconfig_core.api import Assertion, Wanted
 from tstconfig_core.engine.context import Context, RunSettings
@@ -71,16 +72,6 @@ def both(definition: str, **settings: object) -> tuple[list[tuple], list[bool]]:
 
 # -- bugs --------------------------------------------------------------------------------
 
-PEAK = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.executable, [sys.executable, "-m", "tstconfig_core", *sys.argv[1:]])
-_, status, usage = os.wait4(pid, 0)
-print(usage.ru_maxrss)
-"""
-
-
 def test_skipped_header_lines_are_not_held(tmp_path):
     """(Was a bug: Keeper.head kept every raw line up to skip_header_lines + 64, uncharged, so
     a large skip_header_lines holds the whole file as line objects (some 25 x its size
@@ -94,7 +85,7 @@ def test_skipped_header_lines_are_not_held(tmp_path):
         path = tmp_path / f"{name}.tstconfig"
         path.write_text(f"file {tmp_path / name}\nmax_size 4M\nskip_header_lines 1000000000\n"
                         "property zz\nassert_undefined\n")
-        done = subprocess.run([sys.executable, "-c", PEAK, str(path)], capture_output=True,
+        done = subprocess.run([sys.executable, "-c", PEAK_RSS, str(path)], capture_output=True,
                               text=True, timeout=120)
         return int(done.stdout.split()[-1]) * 1024
 

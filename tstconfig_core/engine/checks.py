@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reprlib
 import time
+import weakref
 from typing import TYPE_CHECKING
 
 from tstconfig_core.api import Assertion
@@ -130,15 +131,21 @@ def _check(it: Interpreter, block: Block, d: Directive) -> tuple[bool, str]:
     return False, shown if block.sensitive and message else message
 
 
+#: Per registry: assertion keyword -> whether it runs without a timer.
+_UNTIMED: weakref.WeakKeyDictionary[object, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def _untimed(it: Interpreter, keyword: str, check: Assertion) -> bool:
     """Whether the check runs without a timer: one of the core's own that takes time
     linear in its value and arguments (``untimed``: an equality, a prefix), so that a
     timer's two system calls are not most of its cost. Any other plugin's has one."""
-    known = it.untimed.get(keyword)
-    if known is None:
-        known = it.untimed[keyword] = (getattr(check, "untimed", False) is True
-                                       and it.ctx.registry.is_core(ASSERTIONS, keyword))
-    return known
+    registry = it.ctx.registry
+    known = _UNTIMED.setdefault(registry, {})
+    found = known.get(keyword)
+    if found is None:
+        found = known[keyword] = (getattr(check, "untimed", False) is True
+                                  and registry.is_core(ASSERTIONS, keyword))
+    return found
 
 
 class _Unexplained(DirectiveError):

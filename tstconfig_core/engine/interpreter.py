@@ -47,10 +47,7 @@ class Interpreter:
         self.capped = False  # past the error cap: the rest is read for its ids only
         self.variables: dict[str, values.Variable] = {}
         self.substituting = self.checking = False  # (values.py: ${NAME} is replaced)
-        #: What runs each keyword resolved so far, when that does not depend on the block.
-        self._handlers: dict[str, Callable[[Interpreter, Directive], None]] = {}
-        #: Assertion keyword -> whether it runs without a timer (checks._untimed).
-        self.untimed: dict[str, bool] = {}
+        self._handlers: dict[str, Callable[[Interpreter, Directive], None]] = {}  # (resolved)
 
     # -- the file, block by block ------------------------------------------------
 
