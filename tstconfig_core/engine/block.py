@@ -178,7 +178,7 @@ class Block:
         (:meth:`Parser.narrow`); any other need parses every line, once."""
         parsed = self.parsed
         if (parsed is not None and self.narrowed is None and self.pending_columns is None
-                and self.broken_reason is None):
+                and self.broken_reason is None and self.reading):
             return parsed  # (the usual case, first: every row parsed, nothing pending)
         if self.narrowed is not None and (lookup is None or not covers(self, lookup)):
             self.widen()  # the narrowed rows cannot answer this: parse them all
