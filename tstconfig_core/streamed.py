@@ -87,25 +87,23 @@ def kept_lines(pieces: Iterable[bytes], max_size: int, keep: Keep) -> Lines:
         budget.charge(size)  # (what a whole read holds while it cuts the lines)
     text = _Text(iter(pieces), budget if size is None else None)
     lines = Lines()
-    start = len(codecs.BOM_UTF8) if text.begins(codecs.BOM_UTF8) else 0
-    while True:
-        end = text.line_end(start + PIECE)
-        if end <= start:
-            return lines
-        cut, cost = cut_piece(str(text.buffer[start:end], "utf-8", "replace"), budget,
-                              text.lines_in_all)
+    if text.begins(codecs.BOM_UTF8):
+        text.start = len(codecs.BOM_UTF8)
+    while (piece := text.piece()) is not None:
+        cut, cost = cut_piece(str(piece, "utf-8", "replace"), budget, text.lines_in_all)
         lines += keep(cut)
         lines.cost += cost
-        start = text.consumed(end)
+    return lines
 
 
 class _Text:
-    """The bytes of a stream, held from the start of the piece being cut to as far as
-    a newline ends it."""
+    """The bytes of a stream from the piece being cut to as far as a newline ends it,
+    and those before it until the next read lets them go."""
 
     def __init__(self, stream: Iterator[bytes], budget: MemoryBudget | None) -> None:
         self.stream, self.budget = stream, budget  # (budget: charged as they come)
         self.buffer = bytearray()
+        self.start = 0  # where the next piece starts in it
         self.ended = False
         self.gone = 0  # newlines in the bytes let go
 
@@ -116,6 +114,10 @@ class _Text:
             return False
         if self.budget is not None:
             self.budget.charge(len(piece))
+        if self.start:  # (once a read, not once a piece: a move of what is left)
+            self.gone += self.buffer.count(b"\n", 0, self.start)
+            del self.buffer[:self.start]
+            self.start = 0
         self.buffer += piece
         return True
 
@@ -124,19 +126,19 @@ class _Text:
             pass
         return self.buffer.startswith(prefix)
 
-    def line_end(self, after: int) -> int:
-        """Just past the first newline at or after ``after``; else the end, once the
-        stream has ended (as ``lines_within`` cuts its pieces)."""
+    def piece(self) -> bytearray | None:
+        """The next piece to cut: up to just past the first newline ``PIECE`` bytes or
+        more after its start, else up to the end once the stream has ended (as
+        ``lines_within`` cuts them); None when there is none left."""
         while True:
-            end = self.buffer.find(b"\n", after) + 1
-            if end or (self.ended or not self._more()):
-                return end or len(self.buffer)
-
-    def consumed(self, end: int) -> int:
-        """Let the bytes before ``end`` go; where ``end`` is now (0)."""
-        self.gone += self.buffer.count(b"\n", 0, end)
-        del self.buffer[:end]
-        return 0
+            end = self.buffer.find(b"\n", self.start + PIECE) + 1
+            if end or self.ended or not self._more():
+                break
+        end = end or len(self.buffer)
+        if end <= self.start:
+            return None
+        piece, self.start = self.buffer[self.start:end], end
+        return piece
 
     def lines_in_all(self) -> int:
         """The lines of the whole text (as many as ``lines_within`` says when over budget),
