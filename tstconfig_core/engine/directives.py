@@ -16,6 +16,7 @@ from tstconfig_core.engine.observe import unchecked as unchecked_value
 from tstconfig_core.engine.block import NO_ROWS, Block
 from tstconfig_core.engine.boundary import DirectiveError, calling, plugin
 from tstconfig_core.engine.hints import unknown_section
+from tstconfig_core.engine.parsing import parser_options
 from tstconfig_core.limits import parse_size
 from tstconfig_core.loading.groups import PARSERS, SYNTAXES
 from tstconfig_core.options import DUPLICATES_POLICIES, OPTION_DIRECTIVES, OptionError
@@ -61,7 +62,7 @@ def option(it: Interpreter, d: Directive) -> None:
 def parser_option(it: Interpreter, d: Directive) -> None:
     """An option the block's parse mode declares (``Parser.options``)."""
     block = it.settable(d)
-    convert = it.parser_options()[d.keyword]
+    convert = parser_options(it.ctx, block)[d.keyword]
     with calling(it.ctx, PARSERS, block.parse_mode):
         try:
             block.options.extra[d.keyword] = convert(d.args)

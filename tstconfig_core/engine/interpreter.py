@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
 
-from tstconfig_core.api import OptionConverter, PluginError, Source
+from tstconfig_core.api import PluginError, Source
 from tstconfig_core.definition import BlockText, Directive, SyntaxProblem, blocks
 from tstconfig_core.engine import checks, directives, rowsets, values
 from tstconfig_core.engine.observe import unchecked as unchecked_value
@@ -21,10 +21,10 @@ from tstconfig_core.engine.boundary import (BlockBroken, DirectiveError, bounded
                                             plugin)
 from tstconfig_core.engine.context import Context
 from tstconfig_core.engine.guards import check_required
-from tstconfig_core.engine.parsing import warn_unused_options
+from tstconfig_core.engine.parsing import parser_options, warn_unused_options
 from tstconfig_core.engine.plan import plan_block
 from tstconfig_core.ids import FileIds
-from tstconfig_core.loading.groups import ASSERTIONS, PARSERS, SOURCES
+from tstconfig_core.loading.groups import ASSERTIONS, SOURCES
 from tstconfig_core.model import ErrorEvent, FileFinished, FileStarted, SourceRef, WarningEvent
 from tstconfig_core.options import OPTION_DIRECTIVES
 from tstconfig_core.signals import PASS_THROUGH
@@ -175,7 +175,7 @@ class Interpreter:
         if found is not None:
             self._handlers[keyword] = found  # (the same for every block)
             return found
-        if self.block is not None and keyword in self.parser_options():
+        if self.block is not None and keyword in parser_options(self.ctx, self.block):
             return directives.parser_option
         from tstconfig_core.engine.keywords import unknown_keyword  # (the error path)
         raise DirectiveError(self._unread(unknown_keyword(self.ctx, keyword, self.block)))
@@ -230,13 +230,6 @@ class Interpreter:
         block = self.need_block(d)
         block.check_settable(d.keyword)
         return block
-
-    def parser_options(self) -> Mapping[str, OptionConverter]:
-        assert self.block is not None
-        try:
-            return self.ctx.registry.instance(PARSERS, self.block.parse_mode).options
-        except PluginError:
-            return {}
 
 
 def _source_of(ctx: Context, d: Directive, problem: str | None

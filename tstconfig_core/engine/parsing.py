@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from tstconfig_core.api import (UNIVERSAL_OPTIONS, LineParser, Parsed, Parser, ParseOptions,
-                                PluginError, SourceData, Wanted)
+from tstconfig_core.api import (UNIVERSAL_OPTIONS, LineParser, OptionConverter, Parsed, Parser,
+                                ParseOptions, PluginError, SourceData, Wanted)
 from tstconfig_core.engine.boundary import MASK, DirectiveError, TimedOut, calling, plugin
 from tstconfig_core.engine.guards import check_required
 from tstconfig_core.limits import collector_paused
@@ -17,6 +17,7 @@ from tstconfig_core.options import DUPLICATES_POLICIES, FIELD_NAMES
 
 if TYPE_CHECKING:
     from tstconfig_core.engine.block import Block
+    from tstconfig_core.engine.context import Context
 
 #: Raw lines kept once the rows are parsed, for --inspect's ruler.
 HEAD_LINES = 64
@@ -222,6 +223,14 @@ def split_settings(block: Block, settings: Mapping[str, object], who: str
                if declared else "")
         raise block.fail(f"{who} unknown options: {', '.join(unknown)}{own}")
     return fields, dict(extra)
+
+
+def parser_options(ctx: Context, block: Block) -> Mapping[str, OptionConverter]:
+    """The options the block's parse mode declares (none, when it cannot be had)."""
+    try:
+        return ctx.registry.instance(PARSERS, block.parse_mode).options
+    except PluginError:
+        return {}
 
 
 def warn_unused_options(block: Block) -> None:
