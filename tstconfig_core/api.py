@@ -83,7 +83,7 @@ __all__ = [
 #: MAJOR.MINOR: MINOR grows when something is added (an optional method, a
 #: field with a default, an event field); MAJOR when a plugin written for the
 #: previous version could break. See docs/plugins.md, "Stability".
-API_VERSION = "1.8"
+API_VERSION = "1.9"
 
 
 def __getattr__(name: str) -> object:

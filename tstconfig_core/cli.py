@@ -248,7 +248,7 @@ def _reported_run(registry: PluginRegistry, definitions: Sequence[str], specs: S
         from tstconfig_core.reporting import made_reporters
         reporters = made_reporters(registry, specs, classes, targets, color, verbosity,
                                    progress, debug)
-        make = Run if hosts is None else partial(fleet.fleet_run, hosts, registry, specs)
+        make = Run if hosts is None else partial(fleet.fleet_run, hosts, registry, classes)
         run = make(reporters, registry, settings, debug=debug, waivers=waivers,
                   exitfirst=exitfirst, observers=[progress] if progress is not None else [])
         status = run.execute(definitions)

@@ -60,6 +60,7 @@ class DriftReporter(Reporter):
     """For fleets: each check whose value differs between hosts, and which hosts hold each."""
 
     summary = "fleets: the checks whose value differs between hosts, and who holds each value"
+    wants_values = True
 
     def __init__(self, stream) -> None:
         super().__init__(stream)

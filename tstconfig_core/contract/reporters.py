@@ -31,6 +31,9 @@ class Reporter(ABC):
     """
 
     summary: ClassVar[str] = ""
+    #: (API 1.9) In a fleet run, send this reporter a ValueObserved for each selector that
+    #: no assertion follows, as ``drift`` and ``html`` (its drift view) want.
+    wants_values: ClassVar[bool] = False
     settings: ReportSettings = ReportSettings()
 
     def __init__(self, stream: TextIO) -> None:

@@ -133,16 +133,17 @@ def host_maker(registry: PluginRegistry, host_settings: HostSettings) -> Callabl
     return make
 
 
-def fleet_run(found: dict[str, Any], registry: PluginRegistry, specs: Sequence[str],
+def fleet_run(found: dict[str, Any], registry: PluginRegistry, classes: Sequence[type],
               *args: Any, **kwargs: Any) -> Run:
     """The Run of a fleet: the hosts are known (targets() was called before reports were
-    opened), each reached through its kind."""
+    opened), each reached through its kind; ``classes`` are the reporters' (those that
+    want values get a ValueObserved for each selector no assertion follows)."""
     from tstconfig_core.fleet.run import FleetRun
     return FleetRun(*args, targets=found["targets"],
                     make_host=host_maker(registry, settings(found)),
                     jobs=found.get("jobs") or DEFAULT_JOBS,
                     prefetch=not found.get("per_request"),
-                    observe_values=any(s.partition(":")[0] == "drift" for s in specs),
+                    observe_values=any(getattr(cls, "wants_values", False) for cls in classes),
                     **kwargs)
 
 
