@@ -120,8 +120,10 @@ def _contents(report: HtmlReporter, found: Comparison | None,
         links.append(("hosts", f"Hosts ({len(report.fleet.hosts)})"))
     if found is not None:
         links.append(("drift", f"Drift ({len(found.differ)})"))
-    for key, title, items in (("failures", "Failures", failed), ("errors", "Errors",
-                              report.errors), ("warnings", "Warnings", report.warnings)):
+    if failed:
+        links.append(("failures", f"Failures ({len(failed)})"))
+    for key, title, items in (("errors", "Errors", report.errors),
+                              ("warnings", "Warnings", report.warnings)):
         if items:
             links.append((key, f"{title} ({len(items)})"))
     yield "<nav>" + " · ".join(f"<a href=#{key}>{text}</a>" for key, text in links) + "</nav>\n"
@@ -215,7 +217,9 @@ def _cell(found: tuple[int, AssertionResult] | None) -> str:
 def _failures(failed: list[tuple[int, AssertionResult]]) -> Iterator[str]:
     if not failed:
         return
-    yield f"<h2 id=failures>Failures ({len(failed)})</h2>\n"
+    waived = sum(r.outcome == WAIVED for _, r in failed)
+    also = f", and {waived} waived" if waived else ""
+    yield f"<h2 id=failures>Failures ({len(failed) - waived}{also})</h2>\n"
     for number, r in failed:
         outcome = _OUTCOME[r.outcome]
         cls = MARKS[outcome][0]
