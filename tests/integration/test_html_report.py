@@ -290,3 +290,25 @@ def test_dark_mode_follows_the_system(tmp_path):
                       "--force-dark-mode")
     with Image.open(shot) as image:
         assert image.convert("L").getpixel((4, 4)) < 60  # (light mode: 255)
+
+
+def test_a_fleet_run_sends_the_html_report_the_values_no_assertion_checks(tmp_path):
+    """html wants values (API 1.9), as drift does: its drift view shows ``property Port``,
+    which no assertion follows, without -r drift in the run."""
+    if os.environ.get("TSTCONFIG_REQUIRE_ANSIBLE") != "1":  # CI sets it: no skipping there
+        pytest.importorskip("ansible", reason="--inventory needs tstconfig[ansible]")
+    for name, port in (("h1", "22"), ("h2", "2222")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "sshd_config").write_text(f"Port {port}\nPermitRootLogin no\n")
+    (tmp_path / "hosts.yml").write_text(f"all:\n  vars:\n    conf: {tmp_path}\n"
+                                        "    ansible_connection: local\n  hosts:\n    h1:\n    h2:\n")
+    (tmp_path / "d.tstconfig").write_text(
+        "file ${conf}/${inventory_hostname}/sshd_config\nsyntax sshd\n"
+        "property Port\nproperty PermitRootLogin\nassert_eq no\n")
+    done = tstconfig("-i", "hosts.yml", "-r", "html:r.html", "d.tstconfig", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = parse((tmp_path / "r.html").read_text(encoding="utf-8"))
+    [port] = doc.all("article", cls="drift")
+    assert port.one("h3").text().endswith("] Port")
+    assert [tr.text() for tr in port.one("tbody").all("tr")] == ["22h1 (1 of 2)",
+                                                                 "2222h2 (1 of 2)"]
