@@ -80,7 +80,8 @@ class Fleet:
 _REASON_WIDTH = 60
 
 
-_SAID = {PASS: "passed", FAIL: "failed", NOT_CHECKED: "not checked", INTERRUPTED: "interrupted"}
+#: How each host status is counted in words (`Hosts: 4 (1 passed, 2 failed, 1 not checked)`).
+SAID = {PASS: "passed", FAIL: "failed", NOT_CHECKED: "not checked", INTERRUPTED: "interrupted"}
 
 
 def _reason(text: str) -> str:
@@ -93,7 +94,7 @@ def fleet_table(fleet: Fleet, quiet: bool = False) -> str:
     hosts that did not pass have a row (none: no table)."""
     from tabulate import tabulate  # (only fleet runs pay for its import)
     statuses = [host.status for host in fleet]
-    counts = ", ".join(f"{statuses.count(status)} {said}" for status, said in _SAID.items()
+    counts = ", ".join(f"{statuses.count(status)} {said}" for status, said in SAID.items()
                        if status in statuses)
     text = f"Hosts: {len(statuses)} ({counts})\n"
     rows = []

@@ -33,17 +33,13 @@ from pathlib import Path
 from tstconfig_core.api import (FAILED, WAIVED, AssertionResult, ErrorEvent, Event,
                                 HostStarted, Reporter, RunFinished, WarningEvent, failure_block,
                                 labelled, printable)
-from tstconfig_plugins.reporters.fleet import FAIL, INTERRUPTED, NOT_CHECKED, PASS, Fleet
+from tstconfig_plugins.reporters.fleet import SAID, Fleet
 
-#: What the runner decodes: in the data, ``%`` (first, so no escape is read twice), CR
-#: and LF; in a property value also ``:`` (which would end the properties) and ``,``
-#: (which would start the next one). ``str.translate`` replaces each character once.
+#: What the runner decodes: in the data, ``%``, CR and LF; in a property value also ``:``
+#: (which would end the properties) and ``,`` (which would start the next one).
+#: ``str.translate`` replaces each character once, so no escape is escaped again.
 _DATA = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})
 _PROPERTY = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%3A", ",": "%2C"})
-
-_SAID = {PASS: "passed", FAIL: "failed", NOT_CHECKED: "not checked",
-         INTERRUPTED: "interrupted"}
-
 
 def command(name: str, data: str, **properties: str | int | None) -> str:
     """One workflow command, ``::NAME K=V,K=V::DATA``, without its line end. A property
@@ -57,11 +53,16 @@ def repository_path(path: str, root: str | None) -> str:
     """``path`` relative to the repository's root ``root`` (``GITHUB_WORKSPACE``,
     ``CI_PROJECT_DIR``) when it is under it, as written or once symlinks are resolved;
     else ``path`` as named. CI services match annotations to files by this path."""
-    if root:
-        for inside, top in ((os.path.abspath(path), os.path.abspath(root)),
-                            (os.path.realpath(path), os.path.realpath(root))):
-            if Path(inside).is_relative_to(top) and inside != top:
-                return Path(inside).relative_to(top).as_posix()
+    if not root:
+        return path
+    try:
+        pairs = ((os.path.abspath(path), os.path.abspath(root)),
+                 (os.path.realpath(path), os.path.realpath(root)))
+    except (OSError, ValueError):  # (a NUL in a located text: no path of a file)
+        return path
+    for inside, top in pairs:
+        if Path(inside).is_relative_to(top) and inside != top:
+            return Path(inside).relative_to(top).as_posix()
     return path
 
 
@@ -140,7 +141,7 @@ class GithubReporter(Reporter):
         if self.fleet:
             statuses = [host.status for host in self.fleet]
             parts.append(f"hosts {len(statuses)}: " + ", ".join(
-                f"{statuses.count(status)} {said}" for status, said in _SAID.items()
+                f"{statuses.count(status)} {said}" for status, said in SAID.items()
                 if status in statuses))
         if end.interrupted:
             parts.append("interrupted: the results are incomplete")

@@ -23,9 +23,10 @@ fingerprint twice in one report (one error told twice) gets a count, so each is 
 ``location.path`` is the definition file relative to ``CI_PROJECT_DIR`` (the
 repository's root) when it lies under it, else as named without a leading ``./``;
 ``lines.begin`` is its line, or 1 for an error of a whole file. An error located at
-a fleet host's address keeps the address as its path. A fleet run starts each
-description with the host (``web2: ...``). Text from the host is escaped as in the
-text report; an interrupted run adds one ``critical`` issue that says so.
+a fleet host's address keeps the address as its path. A path is the file's own name,
+so that GitLab finds it; descriptions show text from the host with its control
+characters escaped, as the text report does, and in a fleet run start with the host
+(``web2: ...``). An interrupted run adds one ``critical`` issue that says so.
 """
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ from tstconfig_plugins.reporters.github import on_host, repository_path
 
 #: GitLab's severity of each kind of issue (see above).
 SEVERITY = {"error": "critical", "failed": "major", "warning": "minor", "waived": "info"}
-INTERRUPTED = ("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): the checks after "
-               "this point were not run")
+INTERRUPTED = ("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): the checks it had not "
+               "reached are not in this report")
 
 
 def fingerprint(*parts: str) -> str:

@@ -2,8 +2,8 @@
 
 Written once, at the run's end, in the Prometheus text exposition format 0.0.4: every
 family has its HELP and TYPE and its samples together, no sample has a timestamp (the
-textfile collector refuses them), and families and samples come in run order, so two
-runs of the same checks give the same lines, only the times differing.
+textfile collector refuses them), families come in a fixed order and samples in run
+order, so two runs of the same checks give the same lines, only the times differing.
 
 - ``tstconfig_build_info{version}``, ``tstconfig_run_passed``, ``tstconfig_run_interrupted``,
   ``tstconfig_run_duration_seconds``, ``tstconfig_last_run_timestamp_seconds`` (the run's
@@ -42,9 +42,9 @@ from tstconfig_plugins.reporters.fleet import Fleet
 
 #: Most results of a run that get their own ``tstconfig_check_outcome`` series (four
 #: each). Every series costs Prometheus memory and an index entry for as long as it is
-#: kept, and node_exporter itself exposes about a thousand: 4,000 more is a fair price
-#: for alerts on single checks; 20,000 checks of a fleet would be 80,000, more than
-#: the rest of the host's metrics together. Past it the counts per file still tell.
+#: kept, and node_exporter's own metrics are one to a few thousand series a host: 4,000
+#: more is a fair price for alerts on single checks; 20,000 checks of a fleet would be
+#: 80,000, many times the rest. Past it the counts per file still tell.
 MAX_CHECKS = 1000
 
 _OUTCOMES = (PASSED, FAILED, WAIVED, NOT_RUN)

@@ -139,8 +139,8 @@ def test_a_sensitive_value_is_not_in_the_report(tmp_path):
 
 
 def test_hostile_file_names_and_check_names_round_trip(tmp_path):
-    name = 'we"ird\\{a=b,c}\u00e9'
-    checks(tmp_path, **{name: f'{PASSING}name say "hi", {{x=y}} \\ \u6f22\nassert_ne 4\n'})
+    name = 'we"ird\\{a=b,c}\u00e9\nline 2'
+    checks(tmp_path, **{name: f'{PASSING}name say "hi", {{x=y}} \\ \u6f22\nassert_eq 3\n'})
     result = tstconfig("-r", "prometheus:r.prom", "-r", "json:r.json", "checks/",
                        cwd=tmp_path)
     assert result.returncode == 0, result.stderr

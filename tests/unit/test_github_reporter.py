@@ -3,11 +3,9 @@ GitHub documents (``::NAME K=V,K=V::DATA``, the escapes of actions/toolkit's com
 on hand-built fleet and local runs, and on hostile text."""
 from __future__ import annotations
 
-import io
-import re
-
 import pytest
 
+from annotations import commands, parse
 from fleetevents import (BANNER, FILE, REGISTRY, T0, WAIVER, check, local_stream, reports,
                          stream)
 from tstconfig_core.api import (FAILED, PASSED, WAIVED, ErrorEvent, FileFinished, FileStarted,
@@ -16,40 +14,12 @@ from tstconfig_core.api import (FAILED, PASSED, WAIVED, ErrorEvent, FileFinished
 from tstconfig_core.loading.groups import REPORTERS
 from tstconfig_plugins.reporters.github import command
 
-# The documented grammar, strictly: a name, optional comma-separated key=value properties
-# (no ':' ',' CR LF in a value, '%' only in an escape), '::', then the data (no CR LF).
-_LINE = re.compile(r"::(?P<name>[a-z][a-z-]*)(?: (?P<props>[^:\r\n]+))?::(?P<data>[^\r\n]*)")
-_VALUE = re.compile(r"(?:[^,:%\r\n]|%(?:25|0D|0A|3A|2C))*")
-_DATA = re.compile(r"(?:[^%\r\n]|%(?:25|0D|0A))*")
-_ESCAPES = {"%25": "%", "%0D": "\r", "%0A": "\n", "%3A": ":", "%2C": ","}
-_KEYS = {"file", "line", "endLine", "col", "endColumn", "title"}
 
 
-def _decode(text: str) -> str:
-    return re.sub("%(?:25|0D|0A|3A|2C)", lambda m: _ESCAPES[m.group()], text)
-
-
-def parse(line: str) -> tuple[str, dict[str, str], str]:
-    """One workflow command line: its name, its properties and its data, unescaped."""
-    found = _LINE.fullmatch(line)
-    assert found, f"not a workflow command: {line!r}"
-    props: dict[str, str] = {}
-    for prop in (found["props"] or "").split(",") if found["props"] else ():
-        key, sep, value = prop.partition("=")
-        assert sep and key in _KEYS and key not in props, f"bad property {prop!r} in {line!r}"
-        assert _VALUE.fullmatch(value), f"badly escaped {value!r} in {line!r}"
-        props[key] = _decode(value)
-    assert _DATA.fullmatch(found["data"]), f"badly escaped data in {line!r}"
-    return found["name"], props, _decode(found["data"])
-
-
-def commands(report: str) -> list[tuple[str, dict[str, str], str]]:
-    """Every line of ``report`` as a command. ``splitlines`` splits at every line break
-    Unicode knows (NEL, U+2028, ...), more than the runner does, so a break that some
-    reader might see is caught too; and no line may start with ``::`` but a command's,
-    also after leading blanks (the runner strips them)."""
-    assert report.endswith("\n")
-    return [parse(line) for line in report.splitlines()]
+@pytest.fixture(autouse=True)
+def _outside_ci(monkeypatch):
+    """Paths as named, unless a test sets the workspace (these tests may run in CI)."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
 
 
 def github(events, names=("github",)) -> str:
@@ -139,14 +109,16 @@ def _run(*events) -> list:
 
 
 INJECTIONS = ["\n::add-mask::hidden", "\r::stop-commands::tok", "\r\n::set-output name=a::b",
-              "\x85::error::nel", "\u2028::warning::ls", "\u2029::notice::ps", "\x0b::debug::vt",
-              "\x0c::group::ff", "\x1c::endgroup::fs", "\x1b[2K::error::erased"]
+              "\x85::error::nel", "\u2028::warning::ls", "\u2029::notice::ps",
+              "\x0b::debug::vt", "\x0c::group::ff", "\x1c::endgroup::fs",
+              "\x1b[2K::error::erased", "\x00::error::nul"]
 
 
 @pytest.mark.parametrize("evil", INJECTIONS)
-def test_no_text_from_data_can_start_a_command(evil):
+def test_no_text_from_data_can_start_a_command(evil, tmp_path, monkeypatch):
     """A value, a message, a file, a host and a waiver, each holding a line break and a
     command: every line of the report is one of the reporter's own commands."""
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
     host = f"web{evil}"
     events = [HostStarted(host, f"ssh://{host}", T0), FileStarted(f"f{evil}.tstconfig", host=host),
               check(3, "Banner", (f"x{evil}",), "assert_eq", "no", FAILED,
@@ -207,14 +179,16 @@ def test_an_interrupted_run_ends_with_an_error_that_says_so():
         "hosts 3: 1 passed, 1 failed, 1 interrupted; interrupted: the results are incomplete")
 
 
-def test_each_line_is_written_as_its_event_arrives():
-    """Streaming: a run killed half way has annotated what it saw."""
-    out = io.StringIO()
-    reporter = REGISTRY.instance(REPORTERS, "github")(out)
-    reporter.configure(ReportSettings())
-    reporter.handle(RunStarted("1.0", "h", T0))
-    reporter.handle(FileStarted(FILE))
-    assert out.getvalue() == ""
-    reporter.handle(check(3, "P", ("yes",), "assert_eq", "no", FAILED, "expected"))
-    assert [(n, p) for n, p, _ in commands(out.getvalue())] == [
-        ("error", {"file": FILE, "line": "3", "title": "P assert_eq no"})]
+def test_each_line_is_written_as_its_event_arrives(tmp_path):
+    """Streaming: a run killed half way has annotated what it saw. The report is a
+    buffered file, read back by its name: a line is there only once it is flushed."""
+    path = tmp_path / "github.txt"
+    with path.open("w", encoding="utf-8") as out:
+        reporter = REGISTRY.instance(REPORTERS, "github")(out)
+        reporter.configure(ReportSettings())
+        reporter.handle(RunStarted("1.0", "h", T0))
+        reporter.handle(FileStarted(FILE))
+        assert path.read_text(encoding="utf-8") == ""
+        reporter.handle(check(3, "P", ("yes",), "assert_eq", "no", FAILED, "expected"))
+        assert [(n, p) for n, p, _ in commands(path.read_text(encoding="utf-8"))] == [
+            ("error", {"file": FILE, "line": "3", "title": "P assert_eq no"})]

@@ -32,6 +32,7 @@ def parsed(text: str) -> dict[str, dict[Labels, float]]:
     found = {}
     for family in families:
         assert family.type == "gauge" and family.documentation, family
+        assert text.count(f"# TYPE {family.name} ") == text.count(f"# HELP {family.name} ") == 1
         assert f"# TYPE {family.name} gauge\n" in text
         samples = {}
         for sample in family.samples:
