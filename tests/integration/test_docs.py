@@ -1,6 +1,7 @@
 """The README's example is run, and its report must read as the README shows."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -145,3 +146,32 @@ def test_the_plugin_testing_example_runs_as_written(tmp_path):
     pin = re.search(r'dependencies = \["([^"]+)"\]', project).group(1)
     assert Requirement(pin).specifier.contains(__version__), (pin, __version__)
     assert not Requirement("tstconfig>=0.4").specifier.contains("0.4.0.dev0")
+
+
+def test_reporters_doc_new_formats_are_what_tstconfig_writes(tmp_path):
+    """The prometheus, github and gitlab-codequality examples of docs/reporters.md, of its
+    definition run from checks/ (times, the host and fingerprints aside)."""
+    doc = REPORTERS_DOC.read_text(encoding="utf-8")
+    definition = next(b for b in code_blocks(doc) if b.startswith("command printf"))
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "ex.tstconfig").write_text(definition, encoding="utf-8")
+    (tmp_path / "ex.tstconfig").write_text(definition, encoding="utf-8")
+
+    def same(line: str) -> str:
+        line = re.sub(r'host="[^"]*"', 'host="H"', line)
+        return re.sub(r"(seconds|_seconds)( \S+)$", r"\1 T", line)
+    prom = tstconfig("-r", "prometheus", "ex.tstconfig", cwd=tmp_path).stdout.splitlines()
+    shown = next(body for lang, body in fenced_blocks(doc) if lang == "text"
+                 and body.startswith("# tstconfig 0.4")).splitlines()
+    written = [same(line) for line in prom]
+    assert [same(line) for line in shown if line != "..."] == [
+        line for line in written if line in map(same, shown)]
+    assert len(written) == len(shown) - 1 + 8  # (the eight lines "..." stands for)
+    env = {"GITHUB_WORKSPACE": str(tmp_path), "CI_PROJECT_DIR": str(tmp_path)}
+    github = tstconfig("-r", "github", "checks/ex.tstconfig", cwd=tmp_path, env=env).stdout
+    gh_doc = doc.split("\n## github\n", 1)[1]
+    assert next(b for lang, b in fenced_blocks(gh_doc) if lang == "text") == github
+    gitlab = tstconfig("-r", "gitlab-codequality", "checks/ex.tstconfig", cwd=tmp_path,
+                       env=env).stdout
+    shown_json = json.loads(next(b for lang, b in fenced_blocks(gh_doc) if lang == "json"))
+    assert shown_json == json.loads(gitlab)
