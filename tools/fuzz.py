@@ -14,8 +14,8 @@ awkward files (a FIFO, a directory, binary data, /dev/zero). Each must hold:
   file, whose contents move between two runs).
 
 With ``--reports``, each file also runs through the real run and the built-in
-reporters (text, JSON, JUnit, TAP), and the reports must agree: each parses,
-and each holds every result. With ``--hostile``, the plugins of the test
+reporters (text, JSON, JUnit, TAP, HTML, Prometheus, GitHub, GitLab), and the
+reports must agree: each parses, and each holds every result. With ``--hostile``, the plugins of the test
 distribution tstconfig-hostile (tests/fixtures/plugins; install it first) join
 the vocabulary, each misbehaving its own way (ending the process, hanging,
 printing, returning the wrong type), and nothing may reach standard output.
@@ -202,7 +202,8 @@ def _run(text: str, narrow: bool) -> tuple[list[Event], Summary]:
 
 
 SETTINGS = [RunSettings(timeout=2.0, no_commands=True, max_size=1 << 20)]
-BUILT_IN_REPORTERS = ("text", "json", "junit", "tap")
+BUILT_IN_REPORTERS = ("text", "json", "junit", "tap", "html", "prometheus", "github",
+                      "gitlab-codequality")
 
 
 def _run_reporting(text: str) -> tuple[list[Event], Summary]:
@@ -229,9 +230,28 @@ def _run_reporting(text: str) -> tuple[list[Event], Summary]:
     assert f"1..{len(points)}" in tap, ("tap plan", tap[-3:])
     assert len(points) >= results, ("tap", len(points), results)
     assert "SUMMARY REPORT" in streams["text"].getvalue()
+    _check_new_reports({name: stream.getvalue() for name, stream in streams.items()},
+                       events, results)
     return [e._replace(file=NAME) if isinstance(e, (ErrorEvent, WarningEvent, AssertionResult))
             else e
             for e in events], run.summary
+
+
+def _check_new_reports(reports: dict[str, str], events: list[Event], results: int) -> None:
+    """The html, prometheus, github and gitlab-codequality reports hold every result."""
+    outcomes = [e.outcome for e in events if isinstance(e, AssertionResult)]
+    failed = outcomes.count("failed") + outcomes.count("waived")
+    located = sum(isinstance(e, (ErrorEvent, WarningEvent)) for e in events)
+    page = reports["html"]
+    assert page.count("<script") == 1 and page.count("<article ") == failed, "html"
+    assert len(re.findall(r"<td class=[pfwn][ >]", page)) == results, "html cells"
+    counted = sum(int(m.group(1)) for m in
+                  re.finditer(r'^tstconfig_checks\{.*\} (\d+)$', reports["prometheus"], re.M))
+    assert counted == results, ("prometheus", counted, results)
+    lines = reports["github"].splitlines()
+    assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
+    assert len(lines) == failed + located + 1, ("github", len(lines), failed, located)
+    assert len(json.loads(reports["gitlab-codequality"])) == failed + located, "gitlab"
 
 
 _checks = {"reports": False, "narrowing": True}
