@@ -61,16 +61,18 @@ class CodeQualityReporter(Reporter):
         super().__init__(stream)
         self._issues: list[dict[str, Any]] = []
         self._fingerprints: set[str] = set()
+        self._told: dict[str, int] = {}  # an issue's first fingerprint: the times told
         self._root = os.environ.get("CI_PROJECT_DIR") or None
         self._last_file = "."  # where an interruption is told
 
     def _add(self, kind: str, check: str, file: str, line: int | None, description: str,
              identity: tuple[str, ...]) -> None:
-        found = fingerprint(*identity)
-        count = 1
+        found = first = fingerprint(*identity)
+        count = self._told.get(first, 1)  # (from the last count: each repeat hashes once)
         while found in self._fingerprints:  # (the same issue again: told again, counted)
             count += 1
             found = fingerprint(*identity, f"#{count}")
+        self._told[first] = count
         self._fingerprints.add(found)
         path = repository_path(file, self._root)
         self._issues.append({

@@ -82,11 +82,14 @@ JS = """\
   var matrix = document.getElementById("matrix");
   var hosts = matrix ? Array.prototype.map.call(matrix.querySelectorAll("thead th.host"),
     function (th) { return th.getAttribute("data-host"); }) : [];
+  function decoded(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }  // (a lone "%")
+  }
   function params() {
     var out = {};
     location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
       var i = pair.indexOf("=");
-      if (i > 0) out[pair.slice(0, i)] = decodeURIComponent(pair.slice(i + 1));
+      if (i > 0) out[pair.slice(0, i)] = decoded(pair.slice(i + 1));
     });
     return out;
   }

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from tstconfig_plugins.reporters.html import HtmlReporter
 
 _OUTCOME = {PASSED: "passed", FAILED: "failed", WAIVED: "waived", NOT_RUN: "not_run"}
+#: Which of two results of one check on one host its cell shows, never a pass over a
+#: failure (two files that reports name alike, ``a\xff`` and ``a\\xff``, give
+#: their checks one id).
+_WORSE = {PASSED: 0, WAIVED: 1, NOT_RUN: 2, FAILED: 3}
 
 
 def _t(text: object) -> str:
@@ -168,7 +172,9 @@ def _rows(report: HtmlReporter) -> dict[str, dict[str, dict[str, _Row]]]:
     files: dict[str, dict[str, dict[str, _Row]]] = {f: {} for f in report.files}
     for number, r in enumerate(report.results):
         row = files.setdefault(r.file, {}).setdefault(r.block, {}).setdefault(r.id, _Row(r))
-        row.cells.setdefault(r.host, (number, r))
+        had = row.cells.get(r.host)
+        if had is None or _WORSE[r.outcome] > _WORSE[had[1].outcome]:
+            row.cells[r.host] = (number, r)
     return files
 
 

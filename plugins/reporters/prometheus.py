@@ -49,6 +49,10 @@ MAX_CHECKS = 1000
 
 _OUTCOMES = (PASSED, FAILED, WAIVED, NOT_RUN)
 _COLUMN = {outcome: column for column, outcome in enumerate(_OUTCOMES)}
+#: Which of two results of one check on one host its series tell, never a pass over a
+#: failure (two files that reports name alike, ``a\xff`` and ``a\\xff``, give
+#: their checks one id).
+_WORSE = {PASSED: 0, WAIVED: 1, NOT_RUN: 2, FAILED: 3}
 _ERRORS, _WARNINGS = 4, 5  # (the columns after the outcomes' in a file's counts)
 _INTERRUPTED = ("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): the checks after "
                 "this point were not run")
@@ -137,7 +141,10 @@ class PrometheusReporter(Reporter):
         self._place(r.host, r.file, True)[_COLUMN[r.outcome]] += 1
         self._results += 1
         if self._checks is not None:
-            self._checks[(self._host if r.host is None else r.host, r.id)] = (r.file, r.outcome)
+            key = (self._host if r.host is None else r.host, r.id)
+            had = self._checks.get(key)
+            if had is None or _WORSE[r.outcome] > _WORSE[had[1]]:
+                self._checks[key] = (r.file, r.outcome)
             if self._results > MAX_CHECKS:
                 self._checks = None  # (never a partial set; and no memory per result)
 

@@ -76,8 +76,9 @@ def test_sshd_is_skipped_with_its_reason_where_there_is_none(tmp_path):
 
 
 def test_a_pending_security_update_fails_the_packages_check(tmp_path):
-    """The example's own apt check, on recorded `apt-get --simulate upgrade` output."""
-    text = (EXAMPLES / "updates" / "pending-security.tstconfig").read_text()
+    """examples/README.md's apt check, on recorded `apt-get --simulate upgrade` output."""
+    readme = (EXAMPLES / "README.md").read_text()
+    text = readme[readme.index("```\n# `apt-get --simulate upgrade`"):].split("```")[1]
     apt_block = text[text.index("command apt-get"):]
     recorded = FIXTURES / "ops" / "apt" / "security-pending.txt"
     definition = tmp_path / "apt.tstconfig"
