@@ -22,12 +22,9 @@ from __future__ import annotations
 
 from tstconfig_core.api import (AssertionResult, ErrorEvent, Event, FileStarted, Reporter,
                                 RunFinished, RunStarted, WarningEvent)
+from tstconfig_plugins.reporters.chunks import write_in_chunks
 from tstconfig_plugins.reporters.drifting import Drift
 from tstconfig_plugins.reporters.fleet import Fleet
-
-#: Characters gathered before each write (the page of a big fleet is megabytes).
-_CHUNK = 1 << 16
-
 
 class HtmlReporter(Reporter):
     """Collects the run and writes one HTML page at its end."""
@@ -68,14 +65,5 @@ class HtmlReporter(Reporter):
 
     def on_run_finished(self, event: RunFinished) -> None:
         from tstconfig_plugins.reporters.htmlpage import page
-        pieces: list[str] = []
-        size = 0
-        for piece in page(self, event):
-            pieces.append(piece)
-            size += len(piece)
-            if size >= _CHUNK:
-                self.stream.write("".join(pieces))
-                pieces.clear()
-                size = 0
-        self.stream.write("".join(pieces))
+        write_in_chunks(self.stream, page(self, event))  # (a big fleet's page is megabytes)
         self.stream.flush()

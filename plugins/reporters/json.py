@@ -13,6 +13,7 @@ from typing import Any
 
 from tstconfig_core.api import (AssertionResult, ErrorEvent, Event, FileStarted, Reporter,
                                 RunFinished, RunStarted, WarningEvent, iso_utc)
+from tstconfig_plugins.reporters.chunks import write_in_chunks
 from tstconfig_plugins.reporters.fleet import Fleet, FleetHost
 
 FORMAT = "tstconfig-report/2"
@@ -63,12 +64,6 @@ def _host_summary(host: FleetHost) -> dict[str, Any]:
 def _with_host(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every item with a ``host`` (null for the controller's own), for a fleet report."""
     return [item if "host" in item else {"host": None} | item for item in items]
-
-
-#: Characters gathered before each write: json.dump writes each of its many small
-#: pieces (with 20,000 results, a third of the run's time); one string of the whole
-#: document would cost its size again in memory.
-_CHUNK = 1 << 16
 
 
 class JsonReporter(Reporter):
@@ -123,13 +118,5 @@ class JsonReporter(Reporter):
         self.stream.flush()
 
     def _write(self, doc: dict[str, Any]) -> None:
-        pieces: list[str] = []
-        size = 0
-        for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(doc):
-            pieces.append(piece)
-            size += len(piece)
-            if size >= _CHUNK:
-                self.stream.write("".join(pieces))
-                pieces.clear()
-                size = 0
-        self.stream.write("".join(pieces))
+        encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
+        write_in_chunks(self.stream, encoder.iterencode(doc))
