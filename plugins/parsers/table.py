@@ -49,9 +49,16 @@ def guess_positions(header: str, rows: Sequence[str]) -> tuple[int, ...]:
 
     - a run with no header text over it belongs to the column on its left
       (a value with a space in it, under one heading);
-    - a run that only the header fills, one space after the previous run, is
-      the rest of a heading with a space in it (``Local Address`` when every
-      address is short).
+    - a run that only the header fills, whose heading is one blank after the
+      heading before it, is the rest of a heading with a space in it (``Local
+      Address`` when every address is short). The blank is counted between the
+      headings, never from the previous column's data: lsblk's ``FSTYPE
+      LABEL`` over an empty LABEL column, six blanks apart because a type is
+      ``LVM2_member``, is two headings.
+
+    A heading one blank after another over an empty column (lsblk's ``PARTLABEL
+    PARTUUID`` on disks with neither) cannot be told from one heading with a
+    space: it is read as one, and ``positions`` settles it.
     """
     width = max(len(header), max((len(r) for r in rows), default=0))
     in_data = data_mask(rows, width + 1)
@@ -74,7 +81,8 @@ def guess_positions(header: str, rows: Sequence[str]) -> tuple[int, ...]:
         a, b = run
         header_text = any(in_header[a:b])
         data_text = any(in_data[a:b])
-        if columns and (not header_text or (not data_text and a - columns[-1][1] == 1)):
+        heading_goes_on = a >= 2 and not in_header[a - 1] and in_header[a - 2]
+        if columns and (not header_text or (not data_text and heading_goes_on)):
             columns[-1][1] = b
         else:
             columns.append(run)

@@ -55,4 +55,10 @@ def unknown_column(name: str, names: tuple[str, ...], sensitive: bool,
                 "have no names (parse_mode table, csv with csv_header, regex "
                 "with named groups, or a source that names them give them names)")
     known = ", ".join(repr(n) for n in names)
-    return f"{keyword}: no column is named {name!r}; the columns are {known}"
+    joined = next((n for n in names if f" {name} " in f" {n} " and n != name), None)
+    if joined is None:
+        return f"{keyword}: no column is named {name!r}; the columns are {known}"
+    return (f"{keyword}: no column is named {name!r}; the columns are {known}. "
+            f"{joined!r} is one heading here: two headings one blank apart over empty "
+            "columns cannot be told from one heading with a space; if they are two "
+            "columns, give positions to cut them")
