@@ -30,22 +30,6 @@ print(usage.ru_maxrss)
 """
 
 
-#: Under ``pytest -n 2`` (``--dist loadgroup``, pyproject.toml) these share one worker:
-#: the fleet tests' sshd hosts and sudo test user are one set per session, made and
-#: removed by whichever worker runs them; and pip builds this checkout (and the example
-#: plugins) in their own build/ folders, where two builds at once collide.
-_GROUPS = {"fleet": lambda path: "fleet" in path.parts,
-           "pip": lambda path: path.name in {"test_plugin_isolation.py",
-                                             "test_hostile_plugins.py"}}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        for group, member in _GROUPS.items():
-            if member(item.path):
-                item.add_marker(pytest.mark.xdist_group(group))
-
-
 @lru_cache(maxsize=1)
 def third_party_plugins() -> str:
     """Distributions installed here that register tstconfig plugins, tstconfig aside."""
