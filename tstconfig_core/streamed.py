@@ -17,7 +17,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from tstconfig_core.contract.hosts import HostError, TooLargeAnswer
-from tstconfig_core.definition import split_lines
 from tstconfig_core.limits import shown_size
 from tstconfig_core.memory import PIECE, Lines, MemoryBudget, cut_piece
 

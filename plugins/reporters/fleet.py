@@ -10,10 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from tstconfig_core.api import (AssertionResult, ErrorEvent, Event, HostFinished, HostStarted,
-                                Summary, WarningEvent, printable)
+from tstconfig_core.api import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult, ErrorEvent,
+                                Event, HostFinished, HostStarted, Summary, WarningEvent,
+                                printable)
 
 PASS, FAIL, NOT_CHECKED, INTERRUPTED = "PASS", "FAIL", "NOT CHECKED", "INTERRUPTED"
+
+#: Outcomes from better to worse. Where one host has two results under one id (two files
+#: that reports name alike, ``a\xff`` and ``a\\xff``), a report that keeps one keeps the
+#: worse: never a pass over a failure.
+WORSE = {PASSED: 0, WAIVED: 1, NOT_RUN: 2, FAILED: 3}
 
 
 @dataclass

@@ -9,6 +9,7 @@ failure, a title only for a check not run (why).
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,16 +17,13 @@ from typing import TYPE_CHECKING
 from tstconfig_core.api import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult,
                                 RunFinished, failure_block, iso_utc, printable)
 from tstconfig_plugins.reporters.drifting import Comparison, value_texts
+from tstconfig_plugins.reporters.fleet import WORSE
 from tstconfig_plugins.reporters.htmlassets import CSS, JS, MARKS, POLICY
 
 if TYPE_CHECKING:
     from tstconfig_plugins.reporters.html import HtmlReporter
 
 _OUTCOME = {PASSED: "passed", FAILED: "failed", WAIVED: "waived", NOT_RUN: "not_run"}
-#: Which of two results of one check on one host its cell shows, never a pass over a
-#: failure (two files that reports name alike, ``a\xff`` and ``a\\xff``, give
-#: their checks one id).
-_WORSE = {PASSED: 0, WAIVED: 1, NOT_RUN: 2, FAILED: 3}
 
 
 def _t(text: object) -> str:
@@ -173,7 +171,7 @@ def _rows(report: HtmlReporter) -> dict[str, dict[str, dict[str, _Row]]]:
     for number, r in enumerate(report.results):
         row = files.setdefault(r.file, {}).setdefault(r.block, {}).setdefault(r.id, _Row(r))
         had = row.cells.get(r.host)
-        if had is None or _WORSE[r.outcome] > _WORSE[had[1].outcome]:
+        if had is None or WORSE[r.outcome] > WORSE[had[1].outcome]:
             row.cells[r.host] = (number, r)
     return files
 
@@ -188,8 +186,9 @@ def _matrix(report: HtmlReporter, hosts: list[str | None],
         name = report.started.host if host is None and report.started else host or ""
         yield f"<th class=host data-host={_a(name)}>{_t(name)}</th>"
     yield "</tr></thead>\n<tbody class=errs><tr><th>errors</th>"
+    errors = Counter(e.host for e in report.errors)
     for host in hosts:
-        count = sum(e.host == host for e in report.errors)
+        count = errors[host]
         yield f"<td class=e>{MARKS['error'][1]} {count}</td>" if count else "<td>0</td>"
     yield "</tr></tbody>\n"
     for file, blocks in _rows(report).items():

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from tstconfig_core.api import (FAILED, NOT_RUN, PASSED, WAIVED, AssertionResult, ErrorEvent,
                                 Event, FileStarted, Reporter, RunFinished, RunStarted,
                                 WarningEvent, printable)
-from tstconfig_plugins.reporters.fleet import Fleet
+from tstconfig_plugins.reporters.fleet import WORSE, Fleet
 
 #: Most results of a run that get their own ``tstconfig_check_outcome`` series (four
 #: each). Every series costs Prometheus memory and an index entry for as long as it is
@@ -49,10 +49,6 @@ MAX_CHECKS = 1000
 
 _OUTCOMES = (PASSED, FAILED, WAIVED, NOT_RUN)
 _COLUMN = {outcome: column for column, outcome in enumerate(_OUTCOMES)}
-#: Which of two results of one check on one host its series tell, never a pass over a
-#: failure (two files that reports name alike, ``a\xff`` and ``a\\xff``, give
-#: their checks one id).
-_WORSE = {PASSED: 0, WAIVED: 1, NOT_RUN: 2, FAILED: 3}
 _ERRORS, _WARNINGS = 4, 5  # (the columns after the outcomes' in a file's counts)
 _INTERRUPTED = ("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): the checks after "
                 "this point were not run")
@@ -143,7 +139,7 @@ class PrometheusReporter(Reporter):
         if self._checks is not None:
             key = (self._host if r.host is None else r.host, r.id)
             had = self._checks.get(key)
-            if had is None or _WORSE[r.outcome] > _WORSE[had[1]]:
+            if had is None or WORSE[r.outcome] > WORSE[had[1]]:
                 self._checks[key] = (r.file, r.outcome)
             if self._results > MAX_CHECKS:
                 self._checks = None  # (never a partial set; and no memory per result)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import tstconfig
-from fleetevents import BANNER, FILE, reports, stream
+from fleetevents import BANNER, reports, stream
 from htmldom import Node, chromium, dom, parse, screenshot
 from tstconfig_core.api import (FAILED, PASSED, WAIVED, AssertionResult, Event, FileFinished,
                                 FileStarted, HostFinished, HostStarted, RunFinished,

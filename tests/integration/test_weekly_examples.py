@@ -63,7 +63,7 @@ def test_sshd_fails_where_the_host_drifted(tmp_path):
         "17 'yes' is not one of ['no', 'prohibit-password', 'without-password']"
         f" (from {drop_in})",
         f"38 10 is not <= 6 (from {drop_in})",
-        f"56 1 of 1 row(s) fail assert_mode_max 0600: '0640'"]
+        "56 1 of 1 row(s) fail assert_mode_max 0600: '0640'"]
 
 
 def test_sshd_is_skipped_with_its_reason_where_there_is_none(tmp_path):
